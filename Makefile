@@ -1,0 +1,16 @@
+# account_payer_portal: the commands of the README. Everything is done by tooling/dev.py.
+PYTHON ?= python3
+PORT ?= 8069
+DEV := $(PYTHON) tooling/dev.py
+
+.PHONY: setup demo test lint bench
+setup:
+	@$(DEV) setup
+demo:
+	@$(DEV) demo --port $(PORT) $(if $(RESET),--reset)
+test:
+	@$(DEV) test $(if $(TAGS),--tags $(TAGS))
+lint:
+	@$(DEV) lint
+bench:
+	@$(DEV) bench $(if $(N),-n $(N))

@@ -1,0 +1,27 @@
+{
+    "name": "Payer Portal",
+    "summary": "Statement of account, aging, disputes and multi-invoice payment "
+    "for your customers on the Odoo portal",
+    "version": "19.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "license": "LGPL-3",
+    "author": "account_payer_portal contributors",
+    "website": "https://github.com/account-payer-portal/account_payer_portal",
+    "depends": ["account_payment", "portal"],
+    "data": [
+        "security/ir.model.access.csv",
+        "views/payer_portal_templates.xml",
+    ],
+    "demo": [
+        "demo/payer_portal_demo.xml",
+    ],
+    "assets": {
+        "web.assets_frontend": [
+            "account_payer_portal/static/src/scss/payer_portal.scss",
+            "account_payer_portal/static/src/interactions/**/*",
+        ],
+        "web.assets_tests": [
+            "account_payer_portal/static/tests/tours/**/*",
+        ],
+    },
+}

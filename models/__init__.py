@@ -1,0 +1,1 @@
+from . import payer_portal_demo

