@@ -1,1 +1,2 @@
 from . import payer_portal_demo
+from . import payer_portal_ledger

@@ -1,0 +1,302 @@
+from datetime import datetime
+
+import pytz
+
+from odoo import api, models
+from odoo.tools import SQL, float_repr
+
+# The aging ranges, in the order the portal shows them, after "outstanding".
+BUCKETS = ("amount_due", "days_0_30", "days_31_60", "days_61_90", "days_over_90")
+FIGURES = ("outstanding", *BUCKETS, "credits", "balance_due")
+
+
+class PayerPortalLedger(models.AbstractModel):
+    """The one place that reads a customer's receivable position.
+
+    Every figure of the payer portal (page, emails, reports, backend) comes from here, read with
+    SQL from the *stored* residual amounts of posted receivable move lines of the customer's
+    commercial partner, per company and per currency of the document:
+
+    - a line with a positive residual is owed by the customer (an invoice or an installment of
+      one, a debit entry); it is aged from its own due date (``date_maturity``);
+    - a line with a negative residual is a credit (credit note, unallocated payment, overpayment);
+    - ``balance_due`` is the sum of every residual: the customer's receivable balance.
+
+    "Today" is the date in the company's timezone (the ``tz`` of the company's partner, UTC when
+    unset), for every customer: aging is the company's view of its receivables.
+    """
+
+    _name = "payer.portal.ledger"
+    _description = "Payer portal: receivable position of a customer"
+
+    # ------------------------------------------------------------------ helpers
+
+    @api.model
+    def _today(self, company=None):
+        """Today's date in the company's timezone (the one "today" of every aging figure)."""
+        company = company or self.env.company
+        tz_name = company.partner_id.tz or "UTC"
+        try:
+            tz = pytz.timezone(tz_name)
+        except pytz.UnknownTimeZoneError:
+            tz = pytz.utc
+        return pytz.utc.localize(datetime.utcnow()).astimezone(tz).date()
+
+    @api.model
+    def _companies_for(self, partner, companies=None):
+        """Companies whose documents may be shown: the given ones, else the user's."""
+        return companies if companies is not None else self.env.user.company_ids
+
+    @api.model
+    def _open_lines_where(self, partner, companies, company=None, currency=None):
+        """SQL condition selecting the open receivable lines of ``partner``'s account."""
+        commercial = partner.commercial_partner_id
+        clauses = [
+            SQL(
+                "aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = %s)",
+                commercial.id,
+            ),
+            SQL("aml.parent_state = 'posted'"),
+            SQL("aml.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')"),
+            SQL("aml.reconciled IS NOT TRUE"),
+            SQL("aml.amount_residual_currency != 0"),
+            SQL("aml.company_id IN %s", tuple(companies.ids) or (0,)),
+        ]
+        if company:
+            clauses.append(SQL("aml.company_id = %s", company.id))
+        if currency:
+            clauses.append(SQL("aml.currency_id = %s", currency.id))
+        return SQL(" AND ").join(clauses)
+
+    # ------------------------------------------------------------------ figures
+
+    @api.model
+    def _get_sections(self, partner, companies=None, today=None):
+        """The aging figures of ``partner``'s account, one section per company and currency.
+
+        :return: list of dicts, company currency first then by currency code, each with the
+            ``company``, ``currency``, ``today``, the figures of ``FIGURES`` (floats in the
+            section's currency, credits negative), ``invoice_count``, ``credit_count`` and
+            ``document_count`` (open documents, for paging).
+        """
+        companies = self._companies_for(partner, companies)
+        if not partner or not companies:
+            return []
+        by_company_today = {c.id: today or self._today(c) for c in companies}
+        today_case = SQL(
+            "CASE aml.company_id %s END",
+            SQL(" ").join(SQL("WHEN %s THEN %s::date", cid, day) for cid, day in by_company_today.items()),
+        )
+        late = SQL("(%s - COALESCE(aml.date_maturity, aml.date))", today_case)
+        debit = SQL("aml.amount_residual_currency > 0")
+        query = SQL(
+            """
+            SELECT aml.company_id, aml.currency_id,
+                   SUM(aml.amount_residual_currency) FILTER (WHERE %(debit)s AND %(late)s <= 0),
+                   SUM(aml.amount_residual_currency) FILTER (WHERE %(debit)s AND %(late)s BETWEEN 1 AND 30),
+                   SUM(aml.amount_residual_currency) FILTER (WHERE %(debit)s AND %(late)s BETWEEN 31 AND 60),
+                   SUM(aml.amount_residual_currency) FILTER (WHERE %(debit)s AND %(late)s BETWEEN 61 AND 90),
+                   SUM(aml.amount_residual_currency) FILTER (WHERE %(debit)s AND %(late)s > 90),
+                   SUM(aml.amount_residual_currency) FILTER (WHERE NOT %(debit)s),
+                   SUM(aml.amount_residual_currency),
+                   COUNT(DISTINCT aml.move_id) FILTER (WHERE %(debit)s),
+                   COUNT(DISTINCT aml.move_id) FILTER (WHERE NOT %(debit)s),
+                   COUNT(DISTINCT aml.move_id)
+              FROM account_move_line aml
+             WHERE %(where)s
+          GROUP BY aml.company_id, aml.currency_id
+            """,
+            debit=debit,
+            late=late,
+            where=self._open_lines_where(partner, companies),
+        )
+        rows = self.env.execute_query(query)
+        Company = self.env["res.company"].sudo()
+        Currency = self.env["res.currency"].sudo()
+        sections = []
+        for company_id, currency_id, *amounts, invoice_count, credit_count, document_count in rows:
+            company, currency = Company.browse(company_id), Currency.browse(currency_id)
+            values = dict(zip(BUCKETS, (currency.round(a or 0.0) for a in amounts[:5]), strict=True))
+            values["outstanding"] = currency.round(sum(values[b] for b in BUCKETS))
+            values["credits"] = currency.round(amounts[5] or 0.0)
+            values["balance_due"] = currency.round(amounts[6] or 0.0)
+            values.update(
+                company=company,
+                currency=currency,
+                today=by_company_today[company_id],
+                invoice_count=invoice_count,
+                credit_count=credit_count,
+                document_count=document_count,
+            )
+            sections.append(values)
+        sections.sort(
+            key=lambda s: (s["company"].sequence, s["company"].id, s["currency"] != s["company"].currency_id, s["currency"].name)
+        )
+        return sections
+
+    # ------------------------------------------------------------------ rows
+
+    @api.model
+    def _get_rows(self, partner, company, currency, companies=None, today=None, limit=None, offset=0):
+        """The open documents of one section, sorted by (earliest open) due date.
+
+        One row per document: an invoice with installments is one row, due at its earliest open
+        installment. ``amount`` is the document's receivable total, ``balance`` its residual and
+        ``payment`` what was paid or set off so far; credits are negative.
+        """
+        companies = self._companies_for(partner, companies)
+        if company not in companies:
+            return []
+        today = today or self._today(company)
+        query = SQL(
+            """
+            WITH docs AS (
+                SELECT aml.move_id,
+                       MIN(COALESCE(aml.date_maturity, aml.date)) AS due,
+                       SUM(aml.amount_residual_currency) AS balance
+                  FROM account_move_line aml
+                 WHERE %(where)s
+              GROUP BY aml.move_id
+              ORDER BY due, aml.move_id
+                 LIMIT %(limit)s OFFSET %(offset)s
+            )
+            SELECT docs.move_id, docs.due, docs.balance, SUM(line.amount_currency)
+              FROM docs
+              JOIN account_move_line line
+                ON line.move_id = docs.move_id
+               AND line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+               AND line.currency_id = %(currency)s
+               AND line.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = %(partner)s)
+          GROUP BY docs.move_id, docs.due, docs.balance
+          ORDER BY docs.due, docs.move_id
+            """,
+            where=self._open_lines_where(partner, companies, company, currency),
+            limit=limit,
+            offset=offset,
+            currency=currency.id,
+            partner=partner.commercial_partner_id.id,
+        )
+        result = self.env.execute_query(query)
+        moves = self.env["account.move"].sudo().browse([r[0] for r in result])
+        awaiting = self._awaiting_payment_moves(moves)
+        rows = []
+        for (move_id, due, balance, amount), move in zip(result, moves, strict=True):
+            balance, amount = currency.round(balance), currency.round(amount)
+            days = max((today - due).days, 0)
+            if balance < 0:
+                status = "credit"
+            elif move in awaiting or move.payment_state == "in_payment":
+                status = "awaiting_payment"
+            else:
+                status = "overdue" if days > 0 else "due"
+            rows.append(
+                {
+                    "move": move,
+                    "kind": self._document_kind(move),
+                    "date": move.invoice_date or move.date,
+                    "activity": move.name,
+                    "due_date": due,
+                    "days_overdue": days if balance > 0 else 0,
+                    "status": status,
+                    "amount": amount,
+                    "payment": currency.round(amount - balance),
+                    "balance": balance,
+                    "currency": currency,
+                }
+            )
+        self._add_files(rows)
+        return rows
+
+    @api.model
+    def _document_kind(self, move):
+        if move.move_type == "out_invoice":
+            return "invoice"
+        if move.move_type == "out_refund":
+            return "credit_note"
+        if move.origin_payment_id or move.statement_line_id:
+            return "payment"
+        return "other"
+
+    @api.model
+    def _awaiting_payment_moves(self, moves):
+        """Moves with an online payment that is pending or authorized (not yet confirmed)."""
+        if not moves:
+            return moves
+        groups = (
+            self.env["payment.transaction"]
+            .sudo()
+            ._read_group(
+                [("invoice_ids", "in", moves.ids), ("state", "in", ("pending", "authorized"))],
+                ["invoice_ids"],
+            )
+        )
+        return moves & self.env["account.move"].sudo().browse([g[0].id for g in groups])
+
+    @api.model
+    def _customer_attachments(self, moves):
+        """Supporting files the customer may see: attachments of the documents' messages that are
+        visible on the portal (not internal notes), i.e. sent to or by the customer."""
+        if not moves:
+            return self.env["ir.attachment"]
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", "account.move"),
+                    ("res_id", "in", moves.ids),
+                    ("message_type", "in", ("comment", "email", "email_outgoing")),
+                    ("attachment_ids", "!=", False),
+                    "|",
+                    ("subtype_id", "=", False),
+                    ("subtype_id.internal", "=", False),
+                ]
+            )
+        )
+        return messages.attachment_ids.filtered(lambda a: a.res_model == "account.move" and a.res_id in moves.ids)
+
+    @api.model
+    def _add_files(self, rows):
+        """Attach to each row its supporting files (one query for the whole page)."""
+        moves = self.env["account.move"].sudo().browse([r["move"].id for r in rows])
+        attachments = self._customer_attachments(moves)
+        by_move = {}
+        for attachment in attachments:
+            by_move.setdefault(attachment.res_id, []).append(attachment)
+        for row in rows:
+            row["attachments"] = by_move.get(row["move"].id, [])
+            row["has_pdf"] = row["kind"] in ("invoice", "credit_note")
+
+    @api.model
+    def _check_document(self, partner, move_id, companies=None):
+        """The posted invoice or credit note ``move_id`` if it belongs to ``partner``'s account
+        (in the given companies), else an empty recordset: the one access check of file routes."""
+        companies = self._companies_for(partner, companies)
+        move = self.env["account.move"].sudo().browse(int(move_id)).exists()
+        if (
+            not move
+            or move.state != "posted"
+            or move.move_type not in ("out_invoice", "out_refund")
+            or move.commercial_partner_id != partner.commercial_partner_id
+            or move.company_id not in companies
+        ):
+            return self.env["account.move"]
+        return move
+
+    @api.model
+    def _check_attachment(self, partner, attachment_id, companies=None):
+        """The attachment if it is a customer-visible file of one of ``partner``'s documents."""
+        attachment = self.env["ir.attachment"].sudo().browse(int(attachment_id)).exists()
+        if not attachment or attachment.res_model != "account.move":
+            return self.env["ir.attachment"]
+        move = self._check_document(partner, attachment.res_id, companies)
+        if not move or attachment not in self._customer_attachments(move):
+            return self.env["ir.attachment"]
+        return attachment
+
+    # ------------------------------------------------------------------ formatting
+
+    @api.model
+    def _plain(self, amount, currency):
+        """A plain decimal string (no grouping, no symbol) for ``data-`` attributes."""
+        return float_repr(currency.round(amount), currency.decimal_places)
