@@ -70,7 +70,7 @@ class PayerPortal(CustomerPortal):
         values = self._prepare_payer_portal_values(partner, section_key=section, page=page)
         return request.render("account_payer_portal.portal_my_payer_portal", values)
 
-    @http.route("/my/payer-portal/document/<int:move_id>/pdf", type="http", auth="user", readonly=True)
+    @http.route("/my/payer-portal/document/<int:move_id>/pdf", type="http", auth="user")
     def payer_portal_document_pdf(self, move_id, **kw):
         partner = self._payer_portal_partner()
         move = request.env["payer.portal.ledger"]._check_document(partner, move_id, self._payer_portal_companies())

@@ -48,6 +48,27 @@ class PayerPortalLedger(models.AbstractModel):
         return companies if companies is not None else self.env.user.company_ids
 
     @api.model
+    def _flush(self):
+        """Write pending ORM changes of everything our SQL reads."""
+        self.env["account.move.line"].flush_model(
+            [
+                "partner_id",
+                "parent_state",
+                "account_id",
+                "reconciled",
+                "amount_residual_currency",
+                "amount_currency",
+                "company_id",
+                "currency_id",
+                "date_maturity",
+                "date",
+                "move_id",
+            ]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["account.account"].flush_model(["account_type"])
+
+    @api.model
     def _open_lines_where(self, partner, companies, company=None, currency=None):
         """SQL condition selecting the open receivable lines of ``partner``'s account."""
         commercial = partner.commercial_partner_id
@@ -110,6 +131,7 @@ class PayerPortalLedger(models.AbstractModel):
             late=late,
             where=self._open_lines_where(partner, companies),
         )
+        self._flush()
         rows = self.env.execute_query(query)
         Company = self.env["res.company"].sudo()
         Currency = self.env["res.currency"].sudo()
@@ -129,10 +151,13 @@ class PayerPortalLedger(models.AbstractModel):
                 document_count=document_count,
             )
             sections.append(values)
-        sections.sort(
-            key=lambda s: (s["company"].sequence, s["company"].id, s["currency"] != s["company"].currency_id, s["currency"].name)
-        )
+        sections.sort(key=lambda s: (s["company"].sequence, s["company"].id, *self._currency_order(s)))
         return sections
+
+    @api.model
+    def _currency_order(self, section):
+        """Company currency first, then the others by ISO code."""
+        return (section["currency"] != section["company"].currency_id, section["currency"].name)
 
     # ------------------------------------------------------------------ rows
 
@@ -176,15 +201,19 @@ class PayerPortalLedger(models.AbstractModel):
             currency=currency.id,
             partner=partner.commercial_partner_id.id,
         )
+        self._flush()
         result = self.env.execute_query(query)
         moves = self.env["account.move"].sudo().browse([r[0] for r in result])
         awaiting = self._awaiting_payment_moves(moves)
+        disputed = self._disputed_moves(moves)
         rows = []
-        for (move_id, due, balance, amount), move in zip(result, moves, strict=True):
+        for (_move_id, due, balance, amount), move in zip(result, moves, strict=True):
             balance, amount = currency.round(balance), currency.round(amount)
             days = max((today - due).days, 0)
             if balance < 0:
                 status = "credit"
+            elif move in disputed:
+                status = "disputed"
             elif move in awaiting or move.payment_state == "in_payment":
                 status = "awaiting_payment"
             else:
@@ -218,6 +247,14 @@ class PayerPortalLedger(models.AbstractModel):
         return "other"
 
     @api.model
+    def _disputed_moves(self, moves):
+        """Moves with an open dispute (see ``payer.dispute``): shown "Disputed", whatever their
+        due date or a pending payment."""
+        if not moves:
+            return moves
+        return moves.sudo().filtered_domain([("payer_dispute_open", "=", True)])
+
+    @api.model
     def _awaiting_payment_moves(self, moves):
         """Moves with an online payment that is pending or authorized (not yet confirmed)."""
         if not moves:
@@ -233,38 +270,40 @@ class PayerPortalLedger(models.AbstractModel):
         return moves & self.env["account.move"].sudo().browse([g[0].id for g in groups])
 
     @api.model
-    def _customer_attachments(self, moves):
-        """Supporting files the customer may see: attachments of the documents' messages that are
-        visible on the portal (not internal notes), i.e. sent to or by the customer."""
+    def _visible_messages_domain(self):
+        """Messages of a document that the portal chatter shows its customer (comments, not internal)."""
+        return [
+            ("model", "=", "account.move"),
+            ("message_type", "in", ("comment", "email", "email_outgoing")),
+            ("subtype_id", "=", self.env.ref("mail.mt_comment").id),
+            ("is_internal", "=", False),
+            ("attachment_ids", "!=", False),
+        ]
+
+    @api.model
+    def _customer_files(self, moves):
+        """Supporting files the customer may see, by move id: the attachments of the documents'
+        messages shown on the portal, besides the document's own PDF (offered separately)."""
         if not moves:
-            return self.env["ir.attachment"]
+            return {}
         messages = (
-            self.env["mail.message"]
-            .sudo()
-            .search(
-                [
-                    ("model", "=", "account.move"),
-                    ("res_id", "in", moves.ids),
-                    ("message_type", "in", ("comment", "email", "email_outgoing")),
-                    ("attachment_ids", "!=", False),
-                    "|",
-                    ("subtype_id", "=", False),
-                    ("subtype_id.internal", "=", False),
-                ]
-            )
+            self.env["mail.message"].sudo().search([*self._visible_messages_domain(), ("res_id", "in", moves.ids)])
         )
-        return messages.attachment_ids.filtered(lambda a: a.res_model == "account.move" and a.res_id in moves.ids)
+        own_pdfs = moves.invoice_pdf_report_id
+        files = {}
+        for message in messages:
+            files[message.res_id] = files.get(message.res_id, self.env["ir.attachment"].sudo()) | (
+                message.attachment_ids - own_pdfs
+            )
+        return files
 
     @api.model
     def _add_files(self, rows):
         """Attach to each row its supporting files (one query for the whole page)."""
         moves = self.env["account.move"].sudo().browse([r["move"].id for r in rows])
-        attachments = self._customer_attachments(moves)
-        by_move = {}
-        for attachment in attachments:
-            by_move.setdefault(attachment.res_id, []).append(attachment)
+        files = self._customer_files(moves)
         for row in rows:
-            row["attachments"] = by_move.get(row["move"].id, [])
+            row["attachments"] = files.get(row["move"].id, self.env["ir.attachment"].sudo())
             row["has_pdf"] = row["kind"] in ("invoice", "credit_note")
 
     @api.model
@@ -287,12 +326,18 @@ class PayerPortalLedger(models.AbstractModel):
     def _check_attachment(self, partner, attachment_id, companies=None):
         """The attachment if it is a customer-visible file of one of ``partner``'s documents."""
         attachment = self.env["ir.attachment"].sudo().browse(int(attachment_id)).exists()
-        if not attachment or attachment.res_model != "account.move":
-            return self.env["ir.attachment"]
-        move = self._check_document(partner, attachment.res_id, companies)
-        if not move or attachment not in self._customer_attachments(move):
-            return self.env["ir.attachment"]
-        return attachment
+        if not attachment:
+            return attachment
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .search([*self._visible_messages_domain(), ("attachment_ids", "in", attachment.ids)])
+        )
+        for move_id in set(messages.mapped("res_id")):
+            move = self._check_document(partner, move_id, companies)
+            if move and attachment in self._customer_files(move).get(move.id, ()):
+                return attachment
+        return self.env["ir.attachment"]
 
     # ------------------------------------------------------------------ formatting
 

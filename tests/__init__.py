@@ -1,1 +1,3 @@
 from . import test_foundation
+from . import test_payer_portal_ledger
+from . import test_payer_portal_page

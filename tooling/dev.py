@@ -655,7 +655,7 @@ def cmd_test(args):
                 log.write(line)
                 m = LOG_RE.match(line)
                 if m:
-                    level, logger = m.group(2), m.group(3)
+                    level, logger = m.group(1), m.group(3)
                     show = args.verbose or _worth_showing(level, logger, line)
                 found = RESULT_RE.search(line)
                 if found:
