@@ -11,6 +11,8 @@
     "data": [
         "security/ir.model.access.csv",
         "views/payer_portal_templates.xml",
+        "views/payer_portal_access_templates.xml",
+        "views/res_partner_views.xml",
     ],
     "demo": [
         "demo/payer_portal_demo.xml",

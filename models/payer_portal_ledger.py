@@ -43,6 +43,17 @@ class PayerPortalLedger(models.AbstractModel):
         return pytz.utc.localize(datetime.utcnow()).astimezone(tz).date()
 
     @api.model
+    def _customer_companies(self, partner):
+        """Companies whose documents a customer sees, whichever way it comes in (portal login,
+        signed link, account manager's preview): the companies of its portal users, else all."""
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .search([("partner_id.commercial_partner_id", "=", partner.commercial_partner_id.id), ("share", "=", True)])
+        )
+        return users.company_ids or self.env["res.company"].sudo().search([])
+
+    @api.model
     def _companies_for(self, partner, companies=None):
         """Companies whose documents may be shown: the given ones, else the user's."""
         return companies if companies is not None else self.env.user.company_ids

@@ -1,3 +1,4 @@
 from . import test_foundation
 from . import test_payer_portal_ledger
 from . import test_payer_portal_page
+from . import test_payer_portal_access

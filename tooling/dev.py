@@ -730,24 +730,82 @@ def _python_sources():
     ]
 
 
+BENCH_HTTP = """
+import re, statistics, sys, time, urllib.request, http.cookiejar
+base = sys.argv[1]
+jar = http.cookiejar.CookieJar()
+opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+page = opener.open(base + "/web/login").read().decode()
+token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+data = urllib.parse.urlencode({"login": "bench_portal", "password": "bench_portal", "csrf_token": token}).encode()
+opener.open(base + "/web/login", data)
+walls = []
+for _ in range(6):
+    t0 = time.perf_counter()
+    body = opener.open(base + "/my/payer-portal").read()
+    walls.append((time.perf_counter() - t0) * 1000)
+assert b"data-payer-figure" in body, "the page shows no figure"
+print(f"page wall time seen by the client: median {statistics.median(walls[1:]):.0f} ms ({len(body) // 1024} KiB)")
+"""
+
+
 def cmd_bench(args):
     wk = setup()
     env = odoo_env(wk)
     db = f"payer_portal_bench_{os.getpid()}"
     script = ROOT / "tooling" / "bench.py"
+    logfile = CACHE / "logs" / f"{db}.log"
+    logfile.parent.mkdir(parents=True, exist_ok=True)
+    server = None
     try:
+        say(f"installing the addon in {db}")
         res = run(
             odoo_cmd("-d", db, "-i", INSTALL, "--stop-after-init", "--no-http", "--log-level=warn"),
             check=False,
+            quiet=True,
             env=env,
         )
         if res.returncode:
-            raise Fail("Odoo could not install the addon for the benchmark (see the log above).")
+            print(res.stdout[-3000:])
+            raise Fail("Odoo could not install the addon for the benchmark (log above).")
+        say(f"creating {args.n} open invoices (this takes a while)")
         cmd = [str(VPY), "-m", "odoo", "shell", "-c", str(CONF), "-d", db, "--no-http", "--log-level=warn"]
         with open(script) as stdin:
             res = subprocess.run(cmd, stdin=stdin, env=dict(env, PAYER_BENCH_N=str(args.n)), check=False)
-        return res.returncode
+        if res.returncode:
+            raise Fail("the benchmark script failed (see above).")
+        port = free_port()
+        with open(logfile, "w") as log:
+            server = subprocess.Popen(
+                odoo_cmd("-d", db, f"--db-filter=^{db}$", "--http-interface=127.0.0.1", f"--http-port={port}",
+                         "--max-cron-threads=0", "--log-handler=werkzeug:INFO", "--log-level=warn"),
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(120):
+                with contextlib.suppress(OSError):
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                time.sleep(0.5)
+            run([str(VPY), "-c", BENCH_HTTP, base], env=env)
+        # Odoo logs each request with: query count, SQL time, other time (seconds).
+        stats = [
+            (int(m.group(1)), float(m.group(2)), float(m.group(3)))
+            for m in re.finditer(r'"GET /my/payer-portal HTTP/1.1" 200 - (\d+) ([\d.]+) ([\d.]+)', logfile.read_text())
+        ][1:]  # the first request warms the caches
+        if stats:
+            queries = sorted({q for q, _s, _o in stats})
+            server_ms = sorted((sql + other) * 1000 for _q, sql, other in stats)
+            print(
+                f"page /my/payer-portal at {args.n} open invoices: server time median "
+                f"{server_ms[len(server_ms) // 2]:.0f} ms (best {server_ms[0]:.0f} ms), "
+                f"{'/'.join(map(str, queries))} SQL queries"
+            )
+        return 0
     finally:
+        if server:
+            server.terminate()
+            server.wait(timeout=30)
         db_call("drop", db, env)
         shutil.rmtree(CACHE / "data" / "filestore" / db, ignore_errors=True)
 

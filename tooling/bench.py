@@ -1,0 +1,78 @@
+# Benchmark data and model timings, run inside `odoo shell` by `tooling/dev.py bench` (``env`` is given).
+# ruff: noqa: F821
+# Creates a customer with PAYER_BENCH_N open invoices over 3 currencies (posted through the ORM),
+# a portal user "bench_portal" for it, then prints the time of the aging computation alone and of
+# the rows of one page. The page's server time is measured by dev.py over HTTP.
+import os
+import statistics
+import time
+from datetime import timedelta
+
+from odoo import Command, fields
+
+N = int(os.environ.get("PAYER_BENCH_N", "10000"))
+BATCH = 500
+
+company = env.company
+if not company.chart_template:
+    env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+currencies = company.currency_id | env.ref("base.EUR") | env.ref("base.GBP")
+currencies = currencies[:3]
+for currency in currencies:
+    currency.active = True
+customer = env["res.partner"].create({"name": "Bench Customer", "is_company": True})
+contact = env["res.partner"].create({"name": "Bench Contact", "parent_id": customer.id, "email": "bench@example.com"})
+env["res.users"].with_context(no_reset_password=True).create(
+    {
+        "login": "bench_portal",
+        "password": "bench_portal",
+        "name": "Bench Contact",
+        "partner_id": contact.id,
+        "group_ids": [Command.set([env.ref("base.group_portal").id])],
+    }
+)
+today = fields.Date.context_today(customer)
+started = time.monotonic()
+for start in range(0, N, BATCH):
+    moves = env["account.move"].create(
+        [
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "currency_id": currencies[i % len(currencies)].id,
+                "invoice_date": today - timedelta(days=i % 200 + 10),
+                "invoice_date_due": today - timedelta(days=i % 200 - 30),
+                "invoice_line_ids": [
+                    Command.create({"name": f"Line {i}", "quantity": 1, "price_unit": 10 + i % 97, "tax_ids": []})
+                ],
+            }
+            for i in range(start, min(start + BATCH, N))
+        ]
+    )
+    moves.action_post()
+    env.cr.commit()
+    env.invalidate_all()
+print(f"created {N} open invoices over {len(currencies)} currencies in {time.monotonic() - started:.0f}s", flush=True)
+
+Ledger = env["payer.portal.ledger"]
+env.invalidate_all()
+timings = []
+for _ in range(7):
+    t0 = time.perf_counter()
+    sections = Ledger._get_sections(customer, company)
+    timings.append((time.perf_counter() - t0) * 1000)
+    env.invalidate_all()
+print(
+    f"aging (_get_sections) at {N} open invoices: "
+    f"median {statistics.median(timings):.1f} ms, best {min(timings):.1f} ms"
+)
+print("  " + ", ".join(f"{s['currency'].name} outstanding {s['outstanding']:.2f}" for s in sections))
+timings = []
+for _ in range(5):
+    t0 = time.perf_counter()
+    for section in sections:
+        Ledger._get_rows(customer, company, section["currency"], limit=50)
+    timings.append((time.perf_counter() - t0) * 1000)
+    env.invalidate_all()
+print(f"rows of one page (50 per currency, 3 currencies): median {statistics.median(timings):.1f} ms")
+env.cr.commit()
