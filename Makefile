@@ -13,4 +13,4 @@ test:
 lint:
 	@$(DEV) lint
 bench:
-	@$(DEV) bench $(if $(N),-n $(N))
+	@$(DEV) bench $(if $(N),-n $(N)) $(if $(DB),--db $(DB))

@@ -13,6 +13,17 @@
         "views/payer_portal_templates.xml",
         "views/payer_portal_access_templates.xml",
         "views/res_partner_views.xml",
+        "views/payer_statement_templates.xml",
+        "report/payer_statement_report.xml",
+        "data/payer_statement_mail_template.xml",
+        "data/payer_statement_cron.xml",
+        "wizard/payer_statement_send_views.xml",
+        "security/payer_dispute_security.xml",
+        "data/payer_dispute_data.xml",
+        "data/payer_dispute_category_data.xml",
+        "data/mail_template_data.xml",
+        "views/payer_dispute_views.xml",
+        "views/payer_dispute_templates.xml",
     ],
     "demo": [
         "demo/payer_portal_demo.xml",
@@ -20,7 +31,6 @@
     "assets": {
         "web.assets_frontend": [
             "account_payer_portal/static/src/scss/payer_portal.scss",
-            "account_payer_portal/static/src/interactions/**/*",
         ],
         "web.assets_tests": [
             "account_payer_portal/static/tests/tours/**/*",

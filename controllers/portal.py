@@ -1,3 +1,5 @@
+from werkzeug.exceptions import Forbidden
+
 from odoo import http
 from odoo.http import request
 
@@ -39,6 +41,16 @@ class PayerPortal(CustomerPortal):
 
     def _payer_portal_is_preview(self):
         return bool(self._payer_portal_preview_partner())
+
+    def _payer_portal_acting_partner(self):
+        """The customer on whose behalf an action (pay, ask, dispute) is taken: never in an
+        account manager's preview (403), never for a visitor without an account (404)."""
+        if self._payer_portal_is_preview():
+            raise Forbidden(request.env._("This is a preview: actions on the customer's behalf are disabled."))
+        partner = self._payer_portal_partner()
+        if not partner:
+            raise request.not_found()
+        return partner
 
     def _payer_portal_link_partner(self):
         Access = request.env["payer.portal.access"]

@@ -2,4 +2,10 @@ from . import payer_portal_demo
 from . import payer_portal_ledger
 from . import payer_portal_access
 from . import ir_http
+from . import payer_statement
+from . import payer_statement_batch
+from . import payer_dispute_category
+from . import payer_dispute
+from . import account_move
+from . import res_company
 from . import res_partner

@@ -51,7 +51,7 @@ class PayerPortalLedger(models.AbstractModel):
             .sudo()
             .search([("partner_id.commercial_partner_id", "=", partner.commercial_partner_id.id), ("share", "=", True)])
         )
-        return users.company_ids or self.env["res.company"].sudo().search([])
+        return users.company_ids or self.env["res.company"].sudo().search([("active", "=", True)])
 
     @api.model
     def _companies_for(self, partner, companies=None):
@@ -80,19 +80,27 @@ class PayerPortalLedger(models.AbstractModel):
         self.env["account.account"].flush_model(["account_type"])
 
     @api.model
-    def _open_lines_where(self, partner, companies, company=None, currency=None):
+    def _receivable_scope(self, partner):
+        """(receivable account ids, ids of every contact of the commercial partner): the keys of
+        Odoo's partial index on open lines, ``(account_id, partner_id) WHERE reconciled IS NOT TRUE``."""
+        accounts = self.env["account.account"].sudo().with_context(active_test=False)
+        contacts = self.env["res.partner"].sudo().with_context(active_test=False)
+        return (
+            accounts.search([("account_type", "=", "asset_receivable")]).ids or [0],
+            contacts.search([("commercial_partner_id", "=", partner.commercial_partner_id.id)]).ids or [0],
+        )
+
+    @api.model
+    def _open_lines_where(self, partner, companies, company=None, currency=None, scope=None):
         """SQL condition selecting the open receivable lines of ``partner``'s account."""
-        commercial = partner.commercial_partner_id
+        account_ids, partner_ids = scope or self._receivable_scope(partner)
         clauses = [
-            SQL(
-                "aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = %s)",
-                commercial.id,
-            ),
-            SQL("aml.parent_state = 'posted'"),
-            SQL("aml.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')"),
+            SQL("aml.account_id = ANY(%s)", account_ids),
+            SQL("aml.partner_id = ANY(%s)", partner_ids),
             SQL("aml.reconciled IS NOT TRUE"),
+            SQL("aml.parent_state = 'posted'"),
             SQL("aml.amount_residual_currency != 0"),
-            SQL("aml.company_id IN %s", tuple(companies.ids) or (0,)),
+            SQL("aml.company_id = ANY(%s)", companies.ids or [0]),
         ]
         if company:
             clauses.append(SQL("aml.company_id = %s", company.id))
@@ -120,25 +128,41 @@ class PayerPortalLedger(models.AbstractModel):
             SQL(" ").join(SQL("WHEN %s THEN %s::date", cid, day) for cid, day in by_company_today.items()),
         )
         late = SQL("(%s - COALESCE(aml.date_maturity, aml.date))", today_case)
-        debit = SQL("aml.amount_residual_currency > 0")
+        # Per line: its bucket; then per document; then per company and currency (no DISTINCT).
         query = SQL(
             """
-            SELECT aml.company_id, aml.currency_id,
-                   SUM(aml.amount_residual_currency) FILTER (WHERE %(debit)s AND %(late)s <= 0),
-                   SUM(aml.amount_residual_currency) FILTER (WHERE %(debit)s AND %(late)s BETWEEN 1 AND 30),
-                   SUM(aml.amount_residual_currency) FILTER (WHERE %(debit)s AND %(late)s BETWEEN 31 AND 60),
-                   SUM(aml.amount_residual_currency) FILTER (WHERE %(debit)s AND %(late)s BETWEEN 61 AND 90),
-                   SUM(aml.amount_residual_currency) FILTER (WHERE %(debit)s AND %(late)s > 90),
-                   SUM(aml.amount_residual_currency) FILTER (WHERE NOT %(debit)s),
-                   SUM(aml.amount_residual_currency),
-                   COUNT(DISTINCT aml.move_id) FILTER (WHERE %(debit)s),
-                   COUNT(DISTINCT aml.move_id) FILTER (WHERE NOT %(debit)s),
-                   COUNT(DISTINCT aml.move_id)
-              FROM account_move_line aml
-             WHERE %(where)s
-          GROUP BY aml.company_id, aml.currency_id
+            WITH lines AS (
+                SELECT aml.company_id, aml.currency_id, aml.move_id,
+                       aml.amount_residual_currency AS residual,
+                       CASE WHEN aml.amount_residual_currency < 0 THEN 'credits'
+                            WHEN %(late)s <= 0 THEN 'amount_due'
+                            WHEN %(late)s <= 30 THEN 'days_0_30'
+                            WHEN %(late)s <= 60 THEN 'days_31_60'
+                            WHEN %(late)s <= 90 THEN 'days_61_90'
+                            ELSE 'days_over_90' END AS bucket
+                  FROM account_move_line aml
+                 WHERE %(where)s
+            ), docs AS (
+                SELECT company_id, currency_id, move_id,
+                       SUM(residual) FILTER (WHERE bucket = 'amount_due') AS amount_due,
+                       SUM(residual) FILTER (WHERE bucket = 'days_0_30') AS days_0_30,
+                       SUM(residual) FILTER (WHERE bucket = 'days_31_60') AS days_31_60,
+                       SUM(residual) FILTER (WHERE bucket = 'days_61_90') AS days_61_90,
+                       SUM(residual) FILTER (WHERE bucket = 'days_over_90') AS days_over_90,
+                       SUM(residual) FILTER (WHERE bucket = 'credits') AS credits,
+                       SUM(residual) AS balance,
+                       BOOL_OR(bucket != 'credits') AS is_debit,
+                       BOOL_OR(bucket = 'credits') AS is_credit
+                  FROM lines
+              GROUP BY company_id, currency_id, move_id
+            )
+            SELECT company_id, currency_id,
+                   SUM(amount_due), SUM(days_0_30), SUM(days_31_60), SUM(days_61_90), SUM(days_over_90),
+                   SUM(credits), SUM(balance),
+                   COUNT(*) FILTER (WHERE is_debit), COUNT(*) FILTER (WHERE is_credit), COUNT(*)
+              FROM docs
+          GROUP BY company_id, currency_id
             """,
-            debit=debit,
             late=late,
             where=self._open_lines_where(partner, companies),
         )
@@ -184,6 +208,7 @@ class PayerPortalLedger(models.AbstractModel):
         if company not in companies:
             return []
         today = today or self._today(company)
+        scope = self._receivable_scope(partner)
         query = SQL(
             """
             WITH docs AS (
@@ -200,17 +225,18 @@ class PayerPortalLedger(models.AbstractModel):
               FROM docs
               JOIN account_move_line line
                 ON line.move_id = docs.move_id
-               AND line.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+               AND line.account_id = ANY(%(accounts)s)
                AND line.currency_id = %(currency)s
-               AND line.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = %(partner)s)
+               AND line.partner_id = ANY(%(partners)s)
           GROUP BY docs.move_id, docs.due, docs.balance
           ORDER BY docs.due, docs.move_id
             """,
-            where=self._open_lines_where(partner, companies, company, currency),
+            where=self._open_lines_where(partner, companies, company, currency, scope=scope),
             limit=limit,
             offset=offset,
             currency=currency.id,
-            partner=partner.commercial_partner_id.id,
+            accounts=scope[0],
+            partners=scope[1],
         )
         self._flush()
         result = self.env.execute_query(query)

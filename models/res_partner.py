@@ -1,9 +1,25 @@
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+
+    payer_dispute_count = fields.Integer(compute="_compute_payer_dispute_count", string="Disputes")
+
+    def _compute_payer_dispute_count(self):
+        groups = self.env["payer.dispute"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.payer_dispute_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_view_payer_disputes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_payer_portal.action_payer_dispute")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action
 
     # ------------------------------------------------------------------ payer portal access
 

@@ -58,6 +58,16 @@ class TestPayerPortalAccess(PayerPortalCommon, HttpCase):
         self.assertEqual(pdf.status_code, 200)
         self.assertEqual(self.url_open(f"/my/payer-portal/document/{self.other_invoice.id}/pdf").status_code, 404)
 
+    def test_guest_with_link_gets_the_statement_for_a_period(self):
+        self.url_open(self._link())
+        date_from, date_to = self.today - timedelta(days=365), self.today
+        response = self.url_open(f"/my/payer-portal/statement?date_from={date_from}&date_to={date_to}")
+        self.assertEqual(response.status_code, 200)
+        page = html.fromstring(response.content)
+        closing = page.xpath("//*[@data-statement-figure='closing']/@data-value")
+        self.assertIn("830.00", closing)
+        self.assertNotIn(self.other_invoice.name.encode(), response.content)
+
     def test_same_page_as_a_logged_in_user(self):
         as_guest = self._figures(self.url_open(self._link()))
         self.authenticate("payer_paula", "payer_paula")
@@ -153,6 +163,24 @@ class TestPayerReminder(PayerPortalCommon):
         [link] = body.xpath("//a[hasclass('o_payer_email_link')]/@href")
         access = self.env["payer.portal.access"]._for_partner(self.customer)
         self.assertTrue(link.endswith(f"/my/payer-portal?pid={self.customer.id}&access_token={access.token}"))
+
+    def test_invoice_email_carries_the_payer_portal_link(self):
+        self.customer.email = "ap@brightway.example.com"
+        invoice = self._invoice(100.0, days_late=1)
+        internal = new_test_user(
+            self.env, login="payer_follower", groups="base.group_user,account.group_account_invoice"
+        )
+        invoice.message_subscribe(partner_ids=internal.partner_id.ids)
+        invoice.with_context(mail_notify_force_send=False).message_post(
+            body="Your invoice", partner_ids=self.customer.ids, message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        access = self.env["payer.portal.access"]._for_partner(self.customer)
+        mails = self.env["mail.mail"].search([("model", "=", "account.move"), ("res_id", "=", invoice.id)])
+        to_customer = mails.filtered(lambda m: self.customer in m.recipient_ids)
+        self.assertIn(f"pid={self.customer.id}&amp;access_token={access.token}", to_customer.body_html)
+        self.assertIn(f"res_id={invoice.id}", to_customer.body_html, "beside Odoo's own invoice link")
+        for mail in mails - to_customer:
+            self.assertNotIn(access.token, mail.body_html, "internal followers do not get the customer's secret")
 
     def test_mass_action_sends_one_email_per_customer_and_reports_skipped(self):
         self.customer.email = "ap@brightway.example.com"

@@ -127,6 +127,33 @@ class TestPayerPortalLedger(PayerPortalCommon):
         self.assertEqual(self._section(self.usd)["balance_due"], 1000 - 333.33 + 250 - 400 + 900 - 120)
         self.assertEqual(self._section(self.eur)["days_over_90"], 500.0)
 
+    def test_pending_online_payment_awaits_confirmation(self):
+        demo = self.env.ref("payment.payment_provider_demo", raise_if_not_found=False)
+        if not demo or demo.sudo().module_id.state != "installed":
+            self.skipTest("payment_demo is not installed")
+        provider = demo.sudo().copy({"company_id": self.company.id, "state": "test"})
+        pending = self._invoice(100.0, days_late=10)
+        authorized = self._invoice(200.0, days_late=10)
+        done = self._invoice(300.0, days_late=10)
+        for invoice, state in ((pending, "pending"), (authorized, "authorized"), (done, "error")):
+            self.env["payment.transaction"].sudo().create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": provider.payment_method_ids[:1].id,
+                    "reference": f"TEST-{invoice.name}",
+                    "amount": invoice.amount_residual,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": self.customer.id,
+                    "invoice_ids": [(6, 0, invoice.ids)],
+                    "state": state,
+                }
+            )
+        rows = {r["move"]: r for r in self.Ledger._get_rows(self.customer, self.company, self.usd, today=TODAY)}
+        self.assertEqual(rows[pending]["status"], "awaiting_payment")
+        self.assertEqual(rows[authorized]["status"], "awaiting_payment")
+        self.assertEqual(rows[done]["status"], "overdue", "a failed payment changes nothing")
+        self.assertEqual(self._section(self.usd)["days_0_30"], 600.0, "still owed until the payment is confirmed")
+
     def test_contact_sees_the_company_account(self):
         self._invoice(100.0, days_late=1)
         self.assertEqual(

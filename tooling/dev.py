@@ -752,15 +752,23 @@ print(f"page wall time seen by the client: median {statistics.median(walls[1:]):
 def cmd_bench(args):
     wk = setup()
     env = odoo_env(wk)
-    db = f"payer_portal_bench_{os.getpid()}"
+    db = args.db or f"payer_portal_bench_{os.getpid()}"
+    reuse = bool(args.db) and db_call("exists", db, env) == "yes"
     script = ROOT / "tooling" / "bench.py"
     logfile = CACHE / "logs" / f"{db}.log"
     logfile.parent.mkdir(parents=True, exist_ok=True)
     server = None
     try:
-        say(f"installing the addon in {db}")
+        say(f"{'updating' if reuse else 'installing'} the addon in {db}")
         res = run(
-            odoo_cmd("-d", db, "-i", INSTALL, "--stop-after-init", "--no-http", "--log-level=warn"),
+            odoo_cmd(
+                "-d",
+                db,
+                *(["-u", MODULE] if reuse else ["-i", INSTALL]),
+                "--stop-after-init",
+                "--no-http",
+                "--log-level=warn",
+            ),
             check=False,
             quiet=True,
             env=env,
@@ -768,10 +776,12 @@ def cmd_bench(args):
         if res.returncode:
             print(res.stdout[-3000:])
             raise Fail("Odoo could not install the addon for the benchmark (log above).")
-        say(f"creating {args.n} open invoices (this takes a while)")
+        if not reuse:
+            say(f"creating {args.n} open invoices (this takes a while)")
         cmd = [str(VPY), "-m", "odoo", "shell", "-c", str(CONF), "-d", db, "--no-http", "--log-level=warn"]
         with open(script) as stdin:
-            res = subprocess.run(cmd, stdin=stdin, env=dict(env, PAYER_BENCH_N=str(args.n)), check=False)
+            bench_env = dict(env, PAYER_BENCH_N=str(args.n), PAYER_BENCH_REUSE="1" if reuse else "")
+            res = subprocess.run(cmd, stdin=stdin, env=bench_env, check=False)
         if res.returncode:
             raise Fail("the benchmark script failed (see above).")
         port = free_port()
@@ -806,8 +816,11 @@ def cmd_bench(args):
         if server:
             server.terminate()
             server.wait(timeout=30)
-        db_call("drop", db, env)
-        shutil.rmtree(CACHE / "data" / "filestore" / db, ignore_errors=True)
+        if args.db:
+            say(f"kept the database {db} (reuse it with the same --db)")
+        else:
+            db_call("drop", db, env)
+            shutil.rmtree(CACHE / "data" / "filestore" / db, ignore_errors=True)
 
 
 def main():
@@ -827,6 +840,7 @@ def main():
     sub.add_parser("lint", help="ruff and pylint-odoo").set_defaults(func=cmd_lint)
     bench = sub.add_parser("bench", help="benchmark the payer portal figures and page")
     bench.add_argument("-n", type=int, default=10000, help="open invoices to create")
+    bench.add_argument("--db", help="keep the benchmark database under this name, and reuse it if it exists")
     bench.set_defaults(func=cmd_bench)
     args = parser.parse_args()
     try:

@@ -1,0 +1,204 @@
+from odoo import http
+from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
+
+from odoo.addons.account_payment.controllers.payment import PaymentPortal
+
+from .portal import PayerPortal
+
+
+class PayerDisputePortal(PayerPortal):
+    """Questions and disputes of the customer on their invoices (payer portal)."""
+
+    # ------------------------------------------------------------------ helpers
+
+    def _payer_portal_contact(self, partner):
+        """The contact who writes for ``partner``: the logged-in user's own partner (a contact of
+        the customer), else (a guest with a signed link) the customer itself."""
+        user_partner = request.env.user.partner_id
+        if not request.env.user._is_public() and user_partner.commercial_partner_id == partner.commercial_partner_id:
+            return user_partner
+        return partner
+
+    def _payer_dispute_customer(self, acting):
+        """The customer: for an action (``acting``), never in an account manager's preview (403);
+        a visitor who is nobody's customer gets a 404 (as for a missing page)."""
+        partner = self._payer_portal_acting_partner() if acting else self._payer_portal_partner()
+        if not partner:
+            raise request.not_found()
+        return partner
+
+    def _payer_portal_invoice(self, move_id, acting=False):
+        """(customer, the customer's posted invoice ``move_id`` (sudo)), or a 404 for anything else."""
+        partner = self._payer_dispute_customer(acting)
+        move = request.env["payer.portal.ledger"]._check_document(partner, move_id, self._payer_portal_companies())
+        if not move or move.move_type != "out_invoice":
+            raise request.not_found()
+        return partner, move
+
+    def _payer_portal_dispute(self, dispute_id, acting=False):
+        """(customer, the customer's dispute ``dispute_id`` (sudo)), or a 404 for anything else."""
+        partner = self._payer_dispute_customer(acting)
+        dispute = request.env["payer.dispute"].sudo().browse(int(dispute_id)).exists()
+        if (
+            not dispute
+            or dispute.partner_id != partner.commercial_partner_id
+            or dispute.company_id not in self._payer_portal_companies()
+        ):
+            raise request.not_found()
+        return partner, dispute
+
+    def _payer_dispute_files(self):
+        return request.env["payer.dispute"]._payer_decode_files(request.httprequest.files.getlist("attachments"))
+
+    def _payer_dispute_categories(self, move):
+        return request.env["payer.dispute.category"].sudo().search([("company_id", "in", (False, move.company_id.id))])
+
+    # ------------------------------------------------------------------ question
+
+    @http.route(
+        "/my/payer-portal/invoice/<int:move_id>/question",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        website=True,
+    )
+    def payer_portal_question(self, move_id, question=None, sent=None, **kw):
+        is_post = request.httprequest.method == "POST"
+        partner, move = self._payer_portal_invoice(move_id, acting=is_post)
+        values = {"page_name": "payer_question", "invoice": move, "question": question or "", "sent": bool(sent)}
+        if is_post:
+            try:
+                move._payer_post_question(self._payer_portal_contact(partner), question)
+            except (UserError, ValidationError) as error:
+                values["error"] = error.args[0]
+                return request.render("account_payer_portal.payer_question_page", values, status=400)
+            return request.redirect(f"/my/payer-portal/invoice/{move.id}/question?sent=1")
+        return request.render("account_payer_portal.payer_question_page", values)
+
+    # ------------------------------------------------------------------ dispute
+
+    @http.route(
+        "/my/payer-portal/invoice/<int:move_id>/dispute",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        website=True,
+    )
+    def payer_portal_dispute_new(self, move_id, **post):
+        is_post = request.httprequest.method == "POST"
+        partner, move = self._payer_portal_invoice(move_id, acting=is_post)
+        existing = move.payer_dispute_ids.filtered("is_open")[:1]
+        if existing:
+            # One open dispute per invoice: show it instead of a second form.
+            return request.redirect(f"{existing.access_url}?already_open=1")
+        values = {
+            "page_name": "payer_dispute_new",
+            "invoice": move,
+            "categories": self._payer_dispute_categories(move),
+            "form": {"amount": request.env["payer.portal.ledger"]._plain(move.amount_residual, move.currency_id)},
+        }
+        if not is_post:
+            return request.render("account_payer_portal.payer_dispute_new_page", values)
+        values["form"] = post
+        try:
+            dispute_values = self._payer_dispute_parse(post)
+            dispute = (
+                request.env["payer.dispute"]
+                .sudo()
+                ._payer_portal_create(
+                    move, self._payer_portal_contact(partner), dispute_values, self._payer_dispute_files()
+                )
+            )
+        except (UserError, ValidationError) as error:
+            values["error"] = error.args[0]
+            return request.render("account_payer_portal.payer_dispute_new_page", values, status=400)
+        return request.redirect(dispute.access_url)
+
+    def _payer_dispute_parse(self, post):
+        """Form fields -> values of ``payer.dispute._payer_portal_create`` (UserError if unreadable)."""
+        category = post.get("category_id") or ""
+        if category == "other":
+            category_id = False
+        elif category.isdigit():
+            category_id = int(category)
+        else:
+            raise UserError(request.env._("Choose a category, or Other with your own."))
+        try:
+            amount = float((post.get("amount") or "").replace(",", "."))
+        except ValueError as error:
+            raise UserError(request.env._("Enter the disputed amount as a number, e.g. 120.50.")) from error
+        return {
+            "category_id": category_id,
+            "category_other": post.get("category_other"),
+            "description": post.get("description"),
+            "amount": amount,
+        }
+
+    @http.route("/my/payer-portal/disputes", type="http", auth="public", website=True, readonly=True)
+    def payer_portal_disputes(self, **kw):
+        partner = self._payer_dispute_customer(acting=False)
+        disputes = (
+            request.env["payer.dispute"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", partner.commercial_partner_id.id),
+                    ("company_id", "in", self._payer_portal_companies().ids),
+                ]
+            )
+        )
+        return request.render(
+            "account_payer_portal.payer_dispute_list_page", {"page_name": "payer_disputes", "disputes": disputes}
+        )
+
+    @http.route(
+        "/my/payer-portal/disputes/<int:dispute_id>",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        website=True,
+    )
+    def payer_portal_dispute(self, dispute_id, message=None, already_open=None, sent=None, **kw):
+        is_post = request.httprequest.method == "POST"
+        partner, dispute = self._payer_portal_dispute(dispute_id, acting=is_post)
+        values = {
+            "page_name": "payer_dispute",
+            "dispute": dispute,
+            "message": message or "",
+            "already_open": bool(already_open),
+            "sent": bool(sent),
+        }
+        if is_post:
+            try:
+                if not dispute.is_open:
+                    raise UserError(request.env._("This dispute is closed: raise a new one if needed."))
+                dispute._payer_portal_post(self._payer_portal_contact(partner), message, self._payer_dispute_files())
+            except (UserError, ValidationError) as error:
+                values["error"] = error.args[0]
+                return request.render("account_payer_portal.payer_dispute_page", values, status=400)
+            return request.redirect(f"{dispute.access_url}?sent=1")
+        return request.render("account_payer_portal.payer_dispute_page", values)
+
+    @http.route(
+        "/my/payer-portal/disputes/<int:dispute_id>/file/<int:attachment_id>",
+        type="http",
+        auth="public",
+        readonly=True,
+    )
+    def payer_portal_dispute_file(self, dispute_id, attachment_id, **kw):
+        _partner, dispute = self._payer_portal_dispute(dispute_id)
+        attachment = dispute._payer_portal_messages().attachment_ids.filtered(lambda a: a.id == attachment_id)
+        if not attachment:
+            raise request.not_found()
+        return request.env["ir.binary"]._get_stream_from(attachment).get_response(as_attachment=True)
+
+
+class PayerDisputePaymentPortal(PaymentPortal):
+    def _process_transaction(self, partner_id, currency_id, invoice_ids, payment_reference, **kwargs):
+        # EXTENDS account_payment: an invoice under dispute cannot be paid online.
+        if request.env["account.move"].sudo().browse(invoice_ids).filtered("payer_dispute_open"):
+            raise ValidationError(
+                request.env._("An invoice under dispute cannot be paid online until the dispute is closed.")
+            )
+        return super()._process_transaction(partner_id, currency_id, invoice_ids, payment_reference, **kwargs)

@@ -1,0 +1,97 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import plaintext2html
+from odoo.tools.sql import column_exists, create_column
+
+from .payer_dispute import DESCRIPTION_MAX_LENGTH, OPEN_STATES
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    payer_dispute_ids = fields.One2many("payer.dispute", "move_id", string="Disputes")
+    payer_dispute_count = fields.Integer(compute="_compute_payer_dispute_count", string="Dispute count")
+    payer_dispute_open = fields.Boolean(
+        string="Disputed",
+        compute="_compute_payer_dispute_open",
+        store=True,
+        help="The customer has an open dispute on this invoice: it cannot be paid online and is left "
+        "out of payment reminders until the dispute is closed.",
+    )
+
+    def _auto_init(self):
+        # No invoice is disputed at install: create the column empty rather than computing the
+        # flag for every journal entry of the database.
+        if not column_exists(self.env.cr, "account_move", "payer_dispute_open"):
+            create_column(self.env.cr, "account_move", "payer_dispute_open", "boolean")
+        return super()._auto_init()
+
+    @api.depends("payer_dispute_ids")
+    def _compute_payer_dispute_count(self):
+        groups = self.env["payer.dispute"]._read_group([("move_id", "in", self.ids)], ["move_id"], ["__count"])
+        counts = {move.id: count for move, count in groups}
+        for move in self:
+            move.payer_dispute_count = counts.get(move.id, 0)
+
+    @api.depends("payer_dispute_ids.state")
+    def _compute_payer_dispute_open(self):
+        for move in self:
+            move.payer_dispute_open = any(d.state in OPEN_STATES for d in move.payer_dispute_ids)
+
+    def _has_to_be_paid(self):
+        # EXTENDS account_payment: no online payment of an invoice under dispute.
+        return super()._has_to_be_paid() and not self.payer_dispute_open
+
+    def _payer_responsible_user(self):
+        """Who handles the customer's questions and disputes on this invoice: the customer's
+        salesperson, else the invoice's, else the company's default responsible."""
+        self.ensure_one()
+        for user in (
+            self.commercial_partner_id.user_id,
+            self.partner_id.user_id,
+            self.invoice_user_id,
+            self.company_id.payer_dispute_user_id,
+        ):
+            if user and user.active and not user.share:
+                return user
+        return self.env["res.users"]
+
+    def _payer_post_question(self, contact, question):
+        """Post the customer's question on the invoice's conversation and ask the responsible to
+        answer it (To-Do activity, which emails them). The customer follows the invoice, so that the
+        answer reaches them by email and on the portal.
+
+        :param contact: the customer's contact asking (``res.partner``)
+        :param question: plain text, escaped here
+        """
+        self.ensure_one()
+        question = (question or "").strip()
+        if not question:
+            raise UserError(self.env._("Write your question before sending it."))
+        if len(question) > DESCRIPTION_MAX_LENGTH:
+            raise UserError(self.env._("Questions are limited to %(limit)s characters.", limit=DESCRIPTION_MAX_LENGTH))
+        self.message_subscribe(partner_ids=contact.ids)
+        message = self.message_post(
+            author_id=contact.id,
+            body=plaintext2html(question),
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        responsible = self._payer_responsible_user()
+        if responsible:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=responsible.id,
+                summary=self.env._("Answer the question of %(customer)s", customer=contact.display_name),
+                note=plaintext2html(question),
+            )
+        return message
+
+    def action_view_payer_disputes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_payer_portal.action_payer_dispute")
+        action["domain"] = [("move_id", "=", self.id)]
+        action["context"] = {"default_move_id": self.id}
+        if self.payer_dispute_count == 1:
+            action.update(view_mode="form", views=[(False, "form")], res_id=self.payer_dispute_ids.id)
+        return action

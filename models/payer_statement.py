@@ -1,0 +1,397 @@
+import io
+
+import xlsxwriter
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .payer_portal_ledger import BUCKETS
+
+# A statement period may not span more than this many years.
+MAX_YEARS = 10
+
+
+class PayerStatement(models.AbstractModel):
+    """The statement of account of a customer for a period: the one place that builds it.
+
+    For the customer's commercial partner, one company and a period ``[date_from, date_to]``
+    (accounting dates of posted receivable move lines), per currency of the documents, in that
+    currency (``amount_currency``):
+
+    - the **opening balance**: every movement dated before ``date_from``;
+    - the **movements** of the period in date order, one per journal entry, with a running
+      balance;
+    - the **closing balance**: opening balance plus movements, which is the customer's ledger
+      balance at the end of ``date_to``;
+    - the **aging** of what was open at ``date_to``: each line's residual *as of* ``date_to``
+      (its amount less the reconciliations dated on or before ``date_to``, i.e. partials whose
+      ``max_date`` is on or before it), aged from its due date with the buckets of
+      ``payer.portal.ledger``.
+
+    The HTML page, the PDF and the spreadsheet all render the result of
+    :meth:`_get_statement_data`.
+    """
+
+    _name = "payer.statement"
+    _description = "Payer portal: statement of account of a customer"
+
+    # ------------------------------------------------------------------ checks
+
+    @api.model
+    def _check_period(self, company, date_from, date_to):
+        """Raise a ``UserError`` with a message for the customer if the period is not valid."""
+        if not date_from or not date_to:
+            raise UserError(self.env._("Choose the first and the last day of the statement."))
+        if date_from > date_to:
+            raise UserError(self.env._("The start of the period must be on or before its end."))
+        if date_to >= date_from + relativedelta(years=MAX_YEARS):
+            raise UserError(self.env._("A statement covers at most %(years)s years.", years=MAX_YEARS))
+        self.env["account.move"].flush_model(["company_id", "state", "date"])
+        first_date = self._first_move_date(company)
+        if not first_date:
+            raise UserError(self.env._("%(company)s has no accounting yet.", company=company.name))
+        if date_to < first_date:
+            raise UserError(
+                self.env._(
+                    "%(company)s has no accounting before %(date)s: choose a later period.",
+                    company=company.name,
+                    date=first_date,
+                )
+            )
+
+    @api.model
+    def _flush_ledger(self):
+        """Write pending ORM changes of what the statement's SQL reads."""
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["account.move"].flush_model(["company_id", "state", "date", "name", "ref", "move_type"])
+        self.env["account.move.line"].flush_model(
+            [
+                "partner_id",
+                "parent_state",
+                "account_id",
+                "company_id",
+                "currency_id",
+                "date",
+                "date_maturity",
+                "amount_currency",
+                "name",
+                "move_id",
+            ]
+        )
+        self.env["account.partial.reconcile"].flush_model(
+            ["debit_move_id", "credit_move_id", "debit_amount_currency", "credit_amount_currency", "max_date"]
+        )
+
+    @api.model
+    def _first_move_date(self, company):
+        """The date of the company's first posted journal entry (``None`` if there is none)."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT MIN(date) FROM account_move WHERE company_id = %s AND state = 'posted'",
+                company.id,
+            )
+        )
+        return rows[0][0]
+
+    # ------------------------------------------------------------------ data
+
+    @api.model
+    def _lines_where(self, partner, company):
+        """SQL condition selecting every posted receivable line of ``partner``'s account."""
+        return SQL(" AND ").join(
+            [
+                SQL(
+                    "aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = %s)",
+                    partner.commercial_partner_id.id,
+                ),
+                SQL("aml.parent_state = 'posted'"),
+                SQL("aml.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')"),
+                SQL("aml.company_id = %s", company.id),
+            ]
+        )
+
+    @api.model
+    def _get_statement_data(self, partner, company, date_from, date_to):
+        """Everything a statement shows; see the class docstring.
+
+        :return: dict with ``partner`` (commercial), ``company``, ``date_from``, ``date_to`` and
+            ``sections``: a list (company currency first, then by code) of dicts with
+            ``currency``, ``opening``, ``closing``, ``debit``, ``credit`` (period totals),
+            ``lines`` and ``aging`` (a dict with the keys of the ledger's ``FIGURES``). Each line
+            has ``move_id``, ``date``, ``reference``, ``description``, ``kind``, ``due_date``,
+            ``debit``, ``credit`` and ``balance`` (running). Amounts are floats rounded in the
+            section's currency; credits are positive in ``credit``, negative in the aging.
+        """
+        partner = partner.commercial_partner_id
+        self._check_period(company, date_from, date_to)
+        self._flush_ledger()
+        where = self._lines_where(partner, company)
+        balances = self._get_balances(where, date_from, date_to)
+        movements = self._get_movements(where, date_from, date_to)
+        aging = self._get_aging(where, date_to)
+        currency_ids = set(balances) | set(movements) | set(aging)
+        Currency = self.env["res.currency"].sudo()
+        sections = []
+        for currency in Currency.browse(currency_ids):
+            opening = currency.round(balances.get(currency.id, 0.0))
+            lines, balance, total_debit, total_credit = [], opening, 0.0, 0.0
+            for line in movements.get(currency.id, []):
+                debit, credit = currency.round(line.pop("debit")), currency.round(line.pop("credit"))
+                balance = currency.round(balance + debit - credit)
+                total_debit += debit
+                total_credit += credit
+                lines.append({**line, "debit": debit, "credit": credit, "balance": balance})
+            sections.append(
+                {
+                    "currency": currency,
+                    "opening": opening,
+                    "closing": balance,
+                    "debit": currency.round(total_debit),
+                    "credit": currency.round(total_credit),
+                    "lines": lines,
+                    "aging": self._aging_figures(currency, aging.get(currency.id)),
+                }
+            )
+        sections.sort(key=lambda s: (s["currency"] != company.currency_id, s["currency"].name))
+        return {
+            "partner": partner,
+            "company": company,
+            "date_from": date_from,
+            "date_to": date_to,
+            "sections": sections,
+        }
+
+    @api.model
+    def _get_balances(self, where, date_from, date_to):
+        """Opening balance per currency id, for the currencies with any line up to ``date_to``."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT aml.currency_id, COALESCE(SUM(aml.amount_currency) FILTER (WHERE aml.date < %s), 0)
+                  FROM account_move_line aml
+                 WHERE %s AND aml.date <= %s
+              GROUP BY aml.currency_id
+                """,
+                date_from,
+                where,
+                date_to,
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _get_movements(self, where, date_from, date_to):
+        """The movements of the period per currency id: one per journal entry and currency, in
+        date order (then by entry), the entry's receivable lines summed. Entries that net to zero
+        in the currency (e.g. exchange differences, booked in the company currency only) are left
+        out: they do not move the balance."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT aml.currency_id, aml.move_id, aml.date, move.name, move.ref, move.move_type,
+                       move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL,
+                       MIN(aml.name), MIN(aml.date_maturity), SUM(aml.amount_currency)
+                  FROM account_move_line aml
+                  JOIN account_move move ON move.id = aml.move_id
+                 WHERE %s AND aml.date BETWEEN %s AND %s
+              GROUP BY aml.currency_id, aml.move_id, aml.date, move.id
+                HAVING SUM(aml.amount_currency) != 0
+              ORDER BY aml.currency_id, aml.date, move.name, aml.move_id
+                """,
+                where,
+                date_from,
+                date_to,
+            )
+        )
+        kind_labels = {
+            "invoice": self.env._("Invoice"),
+            "credit_note": self.env._("Credit Note"),
+            "payment": self.env._("Payment"),
+            "other": self.env._("Other"),
+        }
+        movements = {}
+        for currency_id, move_id, date, name, ref, move_type, is_payment, label, due, amount in rows:
+            if move_type == "out_invoice":
+                kind = "invoice"
+            elif move_type == "out_refund":
+                kind = "credit_note"
+            else:
+                kind = "payment" if is_payment else "other"
+            details = ref or (label if kind in ("payment", "other") else None)
+            description = f"{kind_labels[kind]}: {details}" if details and details != name else kind_labels[kind]
+            movements.setdefault(currency_id, []).append(
+                {
+                    "move_id": move_id,
+                    "date": date,
+                    "reference": name,
+                    "description": description,
+                    "kind": kind,
+                    "due_date": due if kind == "invoice" or amount > 0 else None,
+                    "debit": amount if amount > 0 else 0.0,
+                    "credit": -amount if amount < 0 else 0.0,
+                }
+            )
+        return movements
+
+    @api.model
+    def _get_aging(self, where, date_to):
+        """The aging of what was open at ``date_to``, per currency id: the bucket sums of the
+        lines' residuals as of ``date_to`` (only reconciliations dated on or before it count)."""
+        late = SQL("(%s::date - COALESCE(line.date_maturity, line.date))", date_to)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH line AS (
+                    SELECT aml.currency_id, aml.date, aml.date_maturity,
+                           aml.amount_currency
+                           - COALESCE((SELECT SUM(p.debit_amount_currency)
+                                         FROM account_partial_reconcile p
+                                        WHERE p.debit_move_id = aml.id AND p.max_date <= %(to)s), 0)
+                           + COALESCE((SELECT SUM(p.credit_amount_currency)
+                                         FROM account_partial_reconcile p
+                                        WHERE p.credit_move_id = aml.id AND p.max_date <= %(to)s), 0)
+                           AS residual
+                      FROM account_move_line aml
+                     WHERE %(where)s AND aml.date <= %(to)s
+                )
+                SELECT line.currency_id,
+                       SUM(line.residual) FILTER (WHERE line.residual > 0 AND %(late)s <= 0),
+                       SUM(line.residual) FILTER (WHERE line.residual > 0 AND %(late)s BETWEEN 1 AND 30),
+                       SUM(line.residual) FILTER (WHERE line.residual > 0 AND %(late)s BETWEEN 31 AND 60),
+                       SUM(line.residual) FILTER (WHERE line.residual > 0 AND %(late)s BETWEEN 61 AND 90),
+                       SUM(line.residual) FILTER (WHERE line.residual > 0 AND %(late)s > 90),
+                       SUM(line.residual) FILTER (WHERE line.residual < 0)
+                  FROM line
+                 WHERE line.residual != 0
+              GROUP BY line.currency_id
+                """,
+                to=date_to,
+                where=where,
+                late=late,
+            )
+        )
+        return {row[0]: row[1:] for row in rows}
+
+    @api.model
+    def _aging_figures(self, currency, amounts=None):
+        """The ledger's figures (outstanding, buckets, credits, balance due) from the bucket sums."""
+        amounts = amounts or (0.0,) * (len(BUCKETS) + 1)
+        figures = dict(zip(BUCKETS, (currency.round(a or 0.0) for a in amounts[: len(BUCKETS)]), strict=True))
+        figures["outstanding"] = currency.round(sum(figures.values()))
+        figures["credits"] = currency.round(amounts[len(BUCKETS)] or 0.0)
+        figures["balance_due"] = currency.round(figures["outstanding"] + figures["credits"])
+        return figures
+
+    # ------------------------------------------------------------------ periods
+
+    @api.model
+    def _get_period_presets(self, today):
+        """The periods offered by the Get Statement dialog: list of (key, label, from, to)."""
+        month_start = today.replace(day=1)
+        quarter_start = month_start.replace(month=3 * ((today.month - 1) // 3) + 1)
+        last_quarter_start = quarter_start - relativedelta(months=3)
+        return [
+            ("this_month", self.env._("This month"), month_start, today),
+            (
+                "last_month",
+                self.env._("Last month"),
+                month_start - relativedelta(months=1),
+                month_start - relativedelta(days=1),
+            ),
+            ("this_quarter", self.env._("This quarter"), quarter_start, today),
+            ("last_quarter", self.env._("Last quarter"), last_quarter_start, quarter_start - relativedelta(days=1)),
+            ("this_year", self.env._("This year"), today.replace(month=1, day=1), today),
+            ("last_12_months", self.env._("Last 12 months"), today - relativedelta(years=1, days=-1), today),
+        ]
+
+    # ------------------------------------------------------------------ spreadsheet
+
+    @api.model
+    def _get_statement_xlsx(self, data):
+        """The statement ``data`` (of :meth:`_get_statement_data`) as an XLSX file (bytes): one
+        sheet per currency, amounts as numbers in the currency's precision."""
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        bold = workbook.add_format({"bold": True})
+        title = workbook.add_format({"bold": True, "font_size": 14})
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        headers = [
+            self.env._("Date"),
+            self.env._("Reference"),
+            self.env._("Description"),
+            self.env._("Due Date"),
+            self.env._("Debit"),
+            self.env._("Credit"),
+            self.env._("Balance"),
+        ]
+        aging_labels = [
+            ("amount_due", self.env._("Amount Due")),
+            ("days_0_30", self.env._("0-30 Days")),
+            ("days_31_60", self.env._("31-60 Days")),
+            ("days_61_90", self.env._("61-90 Days")),
+            ("days_over_90", self.env._("Over 90 Days")),
+            ("outstanding", self.env._("Outstanding")),
+            ("credits", self.env._("Credits")),
+            ("balance_due", self.env._("Balance Due")),
+        ]
+        sections = data["sections"] or [
+            {
+                "currency": data["company"].currency_id,
+                "opening": 0.0,
+                "closing": 0.0,
+                "lines": [],
+                "aging": self._aging_figures(data["company"].currency_id),
+            }
+        ]
+        for section in sections:
+            currency = section["currency"]
+            number_format = "#,##0" + ("." + "0" * currency.decimal_places if currency.decimal_places else "")
+            money = workbook.add_format({"num_format": number_format})
+            money_bold = workbook.add_format({"bold": True, "num_format": number_format})
+            sheet = workbook.add_worksheet(currency.name)
+            sheet.set_column(0, 0, 12)
+            sheet.set_column(1, 1, 20)
+            sheet.set_column(2, 2, 40)
+            sheet.set_column(3, 3, 12)
+            sheet.set_column(4, 6, 15)
+            sheet.write(0, 0, self.env._("Statement of account"), title)
+            sheet.write(1, 0, data["company"].name)
+            sheet.write(2, 0, data["partner"].name, bold)
+            sheet.write(3, 0, self.env._("From"))
+            sheet.write_datetime(3, 1, data["date_from"], date_format)
+            sheet.write(3, 2, self.env._("To"))
+            sheet.write_datetime(3, 3, data["date_to"], date_format)
+            sheet.write(4, 0, self.env._("Currency"))
+            sheet.write(4, 1, currency.name)
+            row = 6
+            sheet.write_row(row, 0, headers, bold)
+            row += 1
+            sheet.write_datetime(row, 0, data["date_from"], date_format)
+            sheet.write(row, 2, self.env._("Opening balance"), bold)
+            sheet.write_number(row, 6, section["opening"], money_bold)
+            for line in section["lines"]:
+                row += 1
+                sheet.write_datetime(row, 0, line["date"], date_format)
+                sheet.write(row, 1, line["reference"])
+                sheet.write(row, 2, line["description"])
+                if line["due_date"]:
+                    sheet.write_datetime(row, 3, line["due_date"], date_format)
+                if line["debit"]:
+                    sheet.write_number(row, 4, line["debit"], money)
+                if line["credit"]:
+                    sheet.write_number(row, 5, line["credit"], money)
+                sheet.write_number(row, 6, line["balance"], money)
+            row += 1
+            sheet.write_datetime(row, 0, data["date_to"], date_format)
+            sheet.write(row, 2, self.env._("Closing balance"), bold)
+            sheet.write_number(row, 6, section["closing"], money_bold)
+            row += 2
+            sheet.write(row, 0, self.env._("Aging as of %(date)s", date=data["date_to"]), bold)
+            for key, label in aging_labels:
+                row += 1
+                sheet.write(row, 2, label)
+                sheet.write_number(row, 6, section["aging"][key], money)
+        workbook.close()
+        return output.getvalue()

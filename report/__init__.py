@@ -1,0 +1,1 @@
+from . import payer_statement_report

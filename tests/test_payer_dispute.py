@@ -1,0 +1,595 @@
+import json
+from datetime import timedelta
+
+from odoo import Command
+from odoo.exceptions import UserError, ValidationError
+from odoo.http import Request
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from ..models.payer_dispute import UPLOAD_MAX_SIZE
+
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+class PayerDisputeCommon(AccountTestInvoicingCommon):
+    """A customer with a portal contact, posted invoices, and the people who handle disputes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.manager = new_test_user(
+            cls.env,
+            login="dispute_manager",
+            password="dispute_manager",
+            name="Ada Manager",
+            email="ada@example.com",
+            groups="account.group_account_invoice,base.group_user",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.salesperson = new_test_user(
+            cls.env,
+            login="dispute_sales",
+            name="Sam Sales",
+            groups="base.group_user",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.company.payer_dispute_user_id = cls.manager
+        cls.customer = cls.env["res.partner"].create({"name": "Brightway Retail Ltd", "is_company": True})
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Paula Payer", "parent_id": cls.customer.id, "email": "paula@brightway.example.com"}
+        )
+        cls.portal_user = new_test_user(
+            cls.env,
+            login="dispute_paula",
+            password="dispute_paula",
+            groups="base.group_portal",
+            partner_id=cls.contact.id,
+        )
+        cls.other_customer = cls.env["res.partner"].create({"name": "Northwind Traders", "is_company": True})
+        cls.other_user = new_test_user(
+            cls.env,
+            login="dispute_nora",
+            password="dispute_nora",
+            groups="base.group_portal",
+            partner_id=cls.env["res.partner"]
+            .create({"name": "Nora", "parent_id": cls.other_customer.id, "email": "nora@northwind.example.com"})
+            .id,
+        )
+        cls.category = cls.env.ref("account_payer_portal.payer_dispute_category_wrong_amount")
+        cls.invoice = cls._payer_invoice(1000.0)
+
+    @classmethod
+    def _payer_invoice(cls, amount, partner=None, **vals):
+        invoice = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or cls.customer).id,
+                "invoice_user_id": False,
+                "invoice_line_ids": [
+                    Command.create({"name": "Services", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                ],
+                **vals,
+            }
+        )
+        invoice.action_post()
+        return invoice
+
+    def _flush_tracking(self):
+        self.env.flush_all()
+        self.env.cr.flush()
+
+    def _dispute(self, invoice=None, **vals):
+        return self.env["payer.dispute"].create(
+            {
+                "move_id": (invoice or self.invoice).id,
+                "opened_by_id": self.contact.id,
+                "category_id": self.category.id,
+                "description": "The price is wrong",
+                **vals,
+            }
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestPayerDispute(PayerDisputeCommon):
+    # ------------------------------------------------------------------ amount
+
+    def test_amount_defaults_to_the_invoice_residual(self):
+        self.assertEqual(self._dispute().amount, 1000.0)
+
+    def test_amount_may_be_part_of_the_residual(self):
+        self.assertEqual(self._dispute(amount=250.0).amount, 250.0)
+
+    def test_amount_above_the_residual_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "cannot be more than"):
+            self._dispute(amount=1000.01)
+
+    def test_amount_zero_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "must be positive"):
+            self._dispute(amount=0.0)
+
+    def test_amount_negative_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "must be positive"):
+            self._dispute(amount=-10.0)
+
+    # ------------------------------------------------------------------ state machine
+
+    def test_new_dispute_is_open_and_dated(self):
+        dispute = self._dispute()
+        self.assertEqual(dispute.state, "new")
+        self.assertTrue(dispute.is_open)
+        self.assertTrue(dispute.date_opened)
+        self.assertFalse(dispute.date_closed)
+        self.assertTrue(dispute.name.startswith("DSP/"))
+
+    def test_review_then_resolve_closes_and_dates(self):
+        dispute = self._dispute()
+        dispute.action_start_review()
+        self.assertEqual(dispute.state, "under_review")
+        dispute.resolution_note = "Credit note issued"
+        dispute.action_resolve()
+        self.assertEqual(dispute.state, "resolved")
+        self.assertFalse(dispute.is_open)
+        self.assertTrue(dispute.date_closed)
+
+    def test_reject_from_new(self):
+        dispute = self._dispute(resolution_note="The price is the one of the quotation")
+        dispute.action_reject()
+        self.assertEqual(dispute.state, "rejected")
+        self.assertTrue(dispute.date_closed)
+
+    def test_resolution_note_is_required_to_close(self):
+        dispute = self._dispute()
+        with self.assertRaisesRegex(UserError, "resolution note"):
+            dispute.action_resolve()
+        with self.assertRaises(ValidationError) as caught:
+            dispute.write({"state": "rejected"})
+        self.assertIn("resolution note", str(caught.exception))
+        dispute.invalidate_recordset()
+        self.assertEqual(dispute.state, "new")
+
+    def test_closed_dispute_is_final(self):
+        dispute = self._dispute(resolution_note="Done")
+        dispute.action_resolve()
+        with self.assertRaisesRegex(UserError, "cannot go from"):
+            dispute.write({"state": "under_review"})
+
+    def test_under_review_cannot_go_back_to_new(self):
+        dispute = self._dispute()
+        dispute.action_start_review()
+        with self.assertRaisesRegex(UserError, "cannot go from"):
+            dispute.write({"state": "new"})
+
+    # ------------------------------------------------------------------ one open dispute
+
+    def test_one_open_dispute_per_invoice(self):
+        self._dispute()
+        with self.assertRaisesRegex(ValidationError, "already has an open dispute"):
+            self._dispute()
+
+    def test_new_dispute_allowed_once_the_previous_one_is_closed(self):
+        self._dispute(resolution_note="Done").action_resolve()
+        self.assertTrue(self._dispute().is_open)
+
+    def test_portal_create_refuses_a_second_open_dispute(self):
+        self._dispute()
+        with self.assertRaisesRegex(UserError, "already has an open dispute"):
+            self.env["payer.dispute"]._payer_portal_create(
+                self.invoice, self.contact, {"category_id": self.category.id, "description": "x", "amount": 10.0}
+            )
+
+    # ------------------------------------------------------------------ responsible
+
+    def test_responsible_is_the_customers_salesperson(self):
+        self.customer.user_id = self.salesperson
+        self.invoice.invoice_user_id = self.manager
+        self.assertEqual(self._dispute().user_id, self.salesperson)
+
+    def test_responsible_is_the_invoices_salesperson_without_customer_salesperson(self):
+        self.invoice.invoice_user_id = self.salesperson
+        self.assertEqual(self._dispute().user_id, self.salesperson)
+
+    def test_responsible_is_the_company_default_otherwise(self):
+        self.assertEqual(self._dispute().user_id, self.manager)
+
+    def test_responsible_gets_a_todo_and_follows(self):
+        dispute = self._dispute()
+        activity = dispute.activity_ids
+        self.assertEqual(activity.user_id, self.manager)
+        self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
+        self.assertIn(self.manager.partner_id, dispute.message_partner_ids)
+        self.assertIn(self.contact, dispute.message_partner_ids)
+
+    # ------------------------------------------------------------------ category
+
+    def test_category_of_another_company_is_refused(self):
+        other_company = self.setup_other_company()["company"]
+        category = self.env["payer.dispute.category"].create({"name": "Theirs", "company_id": other_company.id})
+        with self.assertRaisesRegex(ValidationError, "not available"):
+            self._dispute(category_id=category.id)
+
+    def test_category_or_own_text_is_required(self):
+        with self.assertRaises(ValidationError) as caught:
+            self._dispute(category_id=False)
+        self.assertIn("category", str(caught.exception))
+        self.assertEqual(
+            self._dispute(category_id=False, category_other="Late delivery").category_label, "Late delivery"
+        )
+
+    def test_categories_are_seeded(self):
+        self.assertGreaterEqual(self.env["payer.dispute.category"].search_count([("company_id", "=", False)]), 6)
+
+    # ------------------------------------------------------------------ notifications
+
+    def _state_emails(self, dispute):
+        subtype = self.env.ref("account_payer_portal.mt_payer_dispute_state")
+        return dispute.message_ids.filtered(lambda m: m.subtype_id == subtype and self.contact in m.partner_ids)
+
+    def test_customer_is_emailed_when_the_review_starts(self):
+        dispute = self._dispute()
+        # A record is not tracked in the transaction that creates it, and the test environment
+        # disables tracking (DISABLED_MAIL_CONTEXT): end the "creation" then enable tracking.
+        self._flush_tracking()
+        dispute = dispute.with_context(tracking_disable=False, mail_notrack=False)
+        dispute.action_start_review()
+        self._flush_tracking()
+        email = self._state_emails(dispute)
+        self.assertEqual(len(email), 1)
+        self.assertIn("Under review", email.body)
+
+    def test_customer_is_emailed_the_resolution_escaped(self):
+        dispute = self._dispute()
+        dispute.action_start_review()
+        self._flush_tracking()
+        dispute = dispute.with_context(tracking_disable=False, mail_notrack=False)
+        dispute.resolution_note = "Credit note <b>issued</b>"
+        dispute.action_resolve()
+        self._flush_tracking()
+        email = self._state_emails(dispute)
+        self.assertEqual(len(email), 1)
+        self.assertIn("Resolved", email.body)
+        self.assertIn("Credit note &lt;b&gt;issued&lt;/b&gt;", email.body)
+
+    # ------------------------------------------------------------------ payment and reminders
+
+    def test_open_dispute_blocks_online_payment(self):
+        self.env["ir.config_parameter"].sudo().set_param("account_payment.enable_portal_payment", True)
+        self.assertTrue(self.invoice._has_to_be_paid())
+        dispute = self._dispute()
+        self.assertTrue(self.invoice.payer_dispute_open)
+        self.assertFalse(self.invoice._has_to_be_paid())
+        dispute.write({"resolution_note": "Invoice confirmed"})
+        dispute.action_reject()
+        self.assertFalse(self.invoice.payer_dispute_open)
+        self.assertTrue(self.invoice._has_to_be_paid())
+
+    def test_disputed_invoices_can_be_left_out_of_reminders(self):
+        other = self._payer_invoice(50.0)
+        self._dispute()
+        undisputed = self.env["account.move"].search(
+            [("id", "in", (self.invoice + other).ids), ("payer_dispute_open", "=", False)]
+        )
+        self.assertEqual(undisputed, other)
+
+    def test_balance_row_shows_disputed(self):
+        other = self._payer_invoice(50.0)
+        self._dispute()
+        rows = self.env["payer.portal.ledger"]._get_rows(self.customer, self.company, self.invoice.currency_id)
+        status = {row["move"]: row["status"] for row in rows}
+        self.assertEqual(status[self.invoice], "disputed")
+        self.assertNotEqual(status[other], "disputed")
+
+    # ------------------------------------------------------------------ questions
+
+    def test_question_is_posted_on_the_invoice_with_a_todo(self):
+        message = self.invoice._payer_post_question(self.contact, "Why <b>twice</b>?")
+        self.assertEqual(message.author_id, self.contact)
+        self.assertEqual(message.subtype_id, self.env.ref("mail.mt_comment"))
+        self.assertIn("Why &lt;b&gt;twice&lt;/b&gt;?", message.body)
+        self.assertIn(self.contact, self.invoice.message_partner_ids)
+        activity = self.invoice.activity_ids
+        self.assertEqual(activity.user_id, self.manager)
+
+    def test_empty_question_is_refused(self):
+        with self.assertRaisesRegex(UserError, "Write your question"):
+            self.invoice._payer_post_question(self.contact, "   ")
+
+    # ------------------------------------------------------------------ files
+
+    def test_files_are_checked(self):
+        check = self.env["payer.dispute"]._payer_check_files
+        check([("proof.pdf", PDF)])
+        for name, content, message in (
+            ("big.pdf", PDF + b"0" * UPLOAD_MAX_SIZE, "too large"),
+            ("tool.exe", b"MZ\x90\x00" + b"\x00" * 100, "cannot be accepted"),
+            ("page.html", b"<html><body>hi</body></html>", "cannot be accepted"),
+            ("page.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>", "cannot be accepted"),
+            ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"></svg>', "cannot be accepted"),
+            ("../../etc/passwd.pdf", PDF, "not valid"),
+            ("C:\\Users\\x\\proof.pdf", PDF, "not valid"),
+        ):
+            with self.subTest(name=name), self.assertRaisesRegex(UserError, message):
+                check([(name, content)])
+
+
+@tagged("post_install", "-at_install")
+class TestPayerDisputePortal(PayerDisputeCommon, HttpCase):
+    """The portal routes: what a customer may send, and what is refused (nothing created)."""
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate("dispute_paula", "dispute_paula")
+
+    def _post(self, url, data, files=None, csrf=True):
+        if csrf:
+            data = {**data, "csrf_token": Request.csrf_token(self)}
+        return self.url_open(url, data=data, files=files, allow_redirects=False)
+
+    def _dispute_form(self, **values):
+        return {
+            "category_id": str(self.category.id),
+            "category_other": "",
+            "description": "We were charged twice",
+            "amount": "100",
+            **values,
+        }
+
+    def _post_dispute(self, files=None, invoice=None, csrf=True, **values):
+        invoice = invoice or self.invoice
+        return self._post(
+            f"/my/payer-portal/invoice/{invoice.id}/dispute", self._dispute_form(**values), files=files, csrf=csrf
+        )
+
+    def _assert_refused(self, response, message):
+        self.assertEqual(response.status_code, 400)
+        self.assertIn(message, response.text)
+        self.assertIn("o_payer_form_error", response.text)
+        self.assertFalse(self.env["payer.dispute"].search([("move_id", "=", self.invoice.id)]))
+
+    # ------------------------------------------------------------------ dispute
+
+    def test_menu_is_on_the_balance_rows_and_the_invoice_page(self):
+        response = self.url_open("/my/payer-portal")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(f"/my/payer-portal/invoice/{self.invoice.id}/dispute", response.text)
+        self.assertIn(f"/my/payer-portal/invoice/{self.invoice.id}/question", response.text)
+        response = self.url_open(self.invoice.get_portal_url())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(f"/my/payer-portal/invoice/{self.invoice.id}/dispute", response.text)
+
+    def test_raise_a_dispute_with_a_file(self):
+        response = self._post_dispute(files={"attachments": ("proof.pdf", PDF, "application/pdf")})
+        dispute = self.env["payer.dispute"].search([("move_id", "=", self.invoice.id)])
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith(dispute.access_url))
+        self.assertEqual(dispute.amount, 100.0)
+        self.assertEqual(dispute.category_id, self.category)
+        self.assertEqual(dispute.opened_by_id, self.contact)
+        self.assertEqual(dispute.message_ids.attachment_ids.mapped("name"), ["proof.pdf"])
+        page = self.url_open(dispute.access_url)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("We were charged twice", page.text)
+        self.assertIn("proof.pdf", page.text)
+        balance = self.url_open("/my/payer-portal")
+        self.assertIn('data-status="disputed"', balance.text)
+
+    def test_raise_a_dispute_with_own_category(self):
+        self._post_dispute(category_id="other", category_other="Wrong <b>PO</b> number")
+        dispute = self.env["payer.dispute"].search([("move_id", "=", self.invoice.id)])
+        self.assertEqual(dispute.category_label, "Wrong <b>PO</b> number")
+        page = self.url_open(dispute.access_url)
+        self.assertIn("Wrong &lt;b&gt;PO&lt;/b&gt; number", page.text)
+
+    def test_second_dispute_shows_the_open_one(self):
+        dispute = self._dispute()
+        response = self.url_open(f"/my/payer-portal/invoice/{self.invoice.id}/dispute", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn(dispute.access_url, response.headers["Location"])
+        response = self._post_dispute()
+        self.assertEqual(self.env["payer.dispute"].search_count([("move_id", "=", self.invoice.id)]), 1)
+
+    def test_empty_description_is_refused(self):
+        self._assert_refused(self._post_dispute(description="   "), "Describe what is wrong")
+
+    def test_too_long_description_is_refused(self):
+        self._assert_refused(self._post_dispute(description="x" * 5001), "limited to 5000 characters")
+
+    def test_amount_above_the_residual_is_refused(self):
+        self._assert_refused(self._post_dispute(amount="1000.01"), "cannot be more than")
+
+    def test_amount_zero_is_refused(self):
+        self._assert_refused(self._post_dispute(amount="0"), "must be positive")
+
+    def test_amount_negative_is_refused(self):
+        self._assert_refused(self._post_dispute(amount="-5"), "must be positive")
+
+    def test_amount_not_a_number_is_refused(self):
+        self._assert_refused(self._post_dispute(amount="lots"), "as a number")
+
+    def test_category_of_another_company_is_refused(self):
+        other_company = self.setup_other_company()["company"]
+        category = self.env["payer.dispute.category"].create({"name": "Theirs", "company_id": other_company.id})
+        self._assert_refused(self._post_dispute(category_id=str(category.id)), "not available")
+
+    def test_missing_category_is_refused(self):
+        self._assert_refused(self._post_dispute(category_id=""), "Choose a category")
+
+    def test_file_over_the_limit_is_refused(self):
+        big = PDF + b"0" * UPLOAD_MAX_SIZE
+        self._assert_refused(
+            self._post_dispute(files={"attachments": ("big.pdf", big, "application/pdf")}), "too large"
+        )
+
+    def test_executable_is_refused(self):
+        exe = b"MZ\x90\x00" + b"\x00" * 100
+        self._assert_refused(
+            self._post_dispute(files={"attachments": ("tool.exe", exe, "application/octet-stream")}),
+            "cannot be accepted",
+        )
+
+    def test_html_is_refused(self):
+        html = b"<html><body><script>alert(1)</script></body></html>"
+        self._assert_refused(
+            self._post_dispute(files={"attachments": ("page.html", html, "text/html")}), "cannot be accepted"
+        )
+
+    def test_svg_is_refused(self):
+        svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+        self._assert_refused(
+            self._post_dispute(files={"attachments": ("logo.svg", svg, "image/svg+xml")}), "cannot be accepted"
+        )
+
+    def test_file_name_with_path_is_refused(self):
+        self._assert_refused(
+            self._post_dispute(files={"attachments": ("../../proof.pdf", PDF, "application/pdf")}), "not valid"
+        )
+
+    def test_dispute_without_csrf_token_is_refused(self):
+        response = self._post_dispute(csrf=False)
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(self.env["payer.dispute"].search([("move_id", "=", self.invoice.id)]))
+
+    def test_dispute_on_another_customers_invoice_is_not_found(self):
+        theirs = self._payer_invoice(70.0, partner=self.other_customer)
+        self.assertEqual(self.url_open(f"/my/payer-portal/invoice/{theirs.id}/dispute").status_code, 404)
+        response = self._post_dispute(invoice=theirs)
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(theirs.payer_dispute_ids)
+
+    def test_another_customers_dispute_is_not_found(self):
+        dispute = self._dispute()
+        self.authenticate("dispute_nora", "dispute_nora")
+        self.assertEqual(self.url_open(dispute.access_url).status_code, 404)
+        response = self._post(dispute.access_url, {"message": "hello"})
+        self.assertEqual(response.status_code, 404)
+
+    def test_payment_route_refuses_a_disputed_invoice(self):
+        self._dispute()
+        response = self.url_open(
+            f"/invoice/transaction/{self.invoice.id}",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "id": 1,
+                    "params": {"access_token": self.invoice._portal_ensure_token(), "amount": 1000.0},
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertIn("under dispute cannot be paid online", response.json()["error"]["data"]["message"])
+        self.assertFalse(self.invoice.transaction_ids)
+
+    # ------------------------------------------------------------------ dispute messages
+
+    def test_customer_adds_a_message_and_a_file(self):
+        dispute = self._dispute()
+        response = self._post(
+            dispute.access_url,
+            {"message": "Here is the <b>delivery note</b>"},
+            files={"attachments": ("note.pdf", PDF, "application/pdf")},
+        )
+        self.assertEqual(response.status_code, 303)
+        message = dispute.message_ids[:1]
+        self.assertEqual(message.author_id, self.contact)
+        self.assertIn("&lt;b&gt;delivery note&lt;/b&gt;", message.body)
+        self.assertEqual(message.attachment_ids.name, "note.pdf")
+
+    def test_empty_message_is_refused(self):
+        dispute = self._dispute()
+        count = len(dispute.message_ids)
+        response = self._post(dispute.access_url, {"message": " "})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Write a message", response.text)
+        self.assertEqual(len(dispute.message_ids), count)
+
+    def test_message_without_csrf_token_is_refused(self):
+        dispute = self._dispute()
+        count = len(dispute.message_ids)
+        response = self._post(dispute.access_url, {"message": "hello"}, csrf=False)
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(len(dispute.message_ids), count)
+
+    # ------------------------------------------------------------------ question
+
+    def test_ask_a_question(self):
+        response = self._post(f"/my/payer-portal/invoice/{self.invoice.id}/question", {"question": "Why <b>this</b>?"})
+        self.assertEqual(response.status_code, 303)
+        message = self.invoice.message_ids[:1]
+        self.assertEqual(message.author_id, self.contact)
+        self.assertIn("Why &lt;b&gt;this&lt;/b&gt;?", message.body)
+        self.assertEqual(self.invoice.activity_ids.user_id, self.manager)
+
+    def test_empty_question_is_refused(self):
+        count = len(self.invoice.message_ids)
+        response = self._post(f"/my/payer-portal/invoice/{self.invoice.id}/question", {"question": "  "})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Write your question", response.text)
+        self.assertEqual(len(self.invoice.message_ids), count)
+        self.assertFalse(self.invoice.activity_ids)
+
+    def test_question_without_csrf_token_is_refused(self):
+        count = len(self.invoice.message_ids)
+        response = self._post(f"/my/payer-portal/invoice/{self.invoice.id}/question", {"question": "Hi"}, csrf=False)
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(len(self.invoice.message_ids), count)
+
+    def test_guest_with_a_signed_link_asks_a_question(self):
+        self.authenticate(None, None)
+        link = self.env["payer.portal.access"]._for_partner(self.customer)._link_url()
+        self.assertEqual(self.url_open(link).status_code, 200)
+        response = self._post(f"/my/payer-portal/invoice/{self.invoice.id}/question", {"question": "From the link"})
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.invoice.message_ids[:1].author_id, self.customer)
+
+    def test_no_question_in_an_account_managers_preview(self):
+        self.authenticate("dispute_manager", "dispute_manager")
+        self.url_open(f"/my/payer-portal/preview/{self.customer.id}")
+        count = len(self.invoice.message_ids)
+        response = self._post(f"/my/payer-portal/invoice/{self.invoice.id}/question", {"question": "Hi"})
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(len(self.invoice.message_ids), count)
+
+    def test_question_on_another_customers_invoice_is_not_found(self):
+        theirs = self._payer_invoice(70.0, partner=self.other_customer)
+        count = len(theirs.message_ids)
+        response = self._post(f"/my/payer-portal/invoice/{theirs.id}/question", {"question": "Hi"})
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(len(theirs.message_ids), count)
+
+
+@tagged("post_install", "-at_install")
+class TestPayerDisputeTour(PayerDisputeCommon, HttpCase):
+    def test_question_dispute_and_resolution(self):
+        self.env["ir.config_parameter"].sudo().set_param("account_payment.enable_portal_payment", True)
+        first = self.invoice
+        first.invoice_date_due = first.invoice_date_due - timedelta(days=1)
+        second = self._payer_invoice(400.0)
+        self.start_tour("/my/payer-portal", "account_payer_portal_dispute_customer", login="dispute_paula")
+
+        question = first.message_ids.filtered(lambda m: m.author_id == self.contact)
+        self.assertIn("Is the &lt;b&gt;discount&lt;/b&gt; included?", question.body)
+        self.assertEqual(first.activity_ids.user_id, self.manager)
+        dispute = second.payer_dispute_ids
+        self.assertEqual(dispute.category_id, self.category)
+        self.assertEqual(dispute.amount, 50.0)
+        self.assertEqual(dispute.message_ids.attachment_ids.mapped("name"), ["delivery_note.pdf"])
+        self.assertTrue(second.payer_dispute_open)
+        self.assertFalse(second._has_to_be_paid())
+
+        # The account manager's reply (the chatter's composer is Odoo's own, tested by Odoo).
+        dispute.with_user(self.manager).message_post(
+            body="You are right, we checked the price list.",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.start_tour("/odoo", "account_payer_portal_dispute_manager", login="dispute_manager")
+        self.assertEqual(dispute.state, "resolved")
+        self.assertFalse(second.payer_dispute_open)
+
+        self.start_tour("/my/payer-portal/disputes", "account_payer_portal_dispute_resolved", login="dispute_paula")
