@@ -379,6 +379,20 @@ class PayerPortalLedger(models.AbstractModel):
     # ------------------------------------------------------------------ formatting
 
     @api.model
+    def _figure_labels(self):
+        """The label of each figure, as the portal header, emails and statements show it."""
+        return {
+            "outstanding": self.env._("Outstanding"),
+            "amount_due": self.env._("Amount Due"),
+            "days_0_30": self.env._("0-30 Days"),
+            "days_31_60": self.env._("31-60 Days"),
+            "days_61_90": self.env._("61-90 Days"),
+            "days_over_90": self.env._("Over 90 Days"),
+            "credits": self.env._("Credits"),
+            "balance_due": self.env._("Balance Due"),
+        }
+
+    @api.model
     def _plain(self, amount, currency):
         """A plain decimal string (no grouping, no symbol) for ``data-`` attributes."""
         return float_repr(currency.round(amount), currency.decimal_places)

@@ -326,16 +326,8 @@ class PayerStatement(models.AbstractModel):
             self.env._("Credit"),
             self.env._("Balance"),
         ]
-        aging_labels = [
-            ("amount_due", self.env._("Amount Due")),
-            ("days_0_30", self.env._("0-30 Days")),
-            ("days_31_60", self.env._("31-60 Days")),
-            ("days_61_90", self.env._("61-90 Days")),
-            ("days_over_90", self.env._("Over 90 Days")),
-            ("outstanding", self.env._("Outstanding")),
-            ("credits", self.env._("Credits")),
-            ("balance_due", self.env._("Balance Due")),
-        ]
+        labels = self.env["payer.portal.ledger"]._figure_labels()
+        aging_labels = [(key, labels[key]) for key in (*BUCKETS, "outstanding", "credits", "balance_due")]
         sections = data["sections"] or [
             {
                 "currency": data["company"].currency_id,

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from .payer_portal_ledger import BUCKETS
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -85,14 +87,8 @@ class ResPartner(models.Model):
         self.ensure_one()
         Ledger = self.env["payer.portal.ledger"]
         sections = Ledger._get_sections(self, Ledger._customer_companies(self))
-        figures = [
-            ("outstanding", self.env._("Outstanding")),
-            ("amount_due", self.env._("Amount Due")),
-            ("days_0_30", self.env._("0-30 Days")),
-            ("days_31_60", self.env._("31-60 Days")),
-            ("days_61_90", self.env._("61-90 Days")),
-            ("days_over_90", self.env._("Over 90 Days")),
-        ]
+        labels = Ledger._figure_labels()
+        figures = [(key, labels[key]) for key in ("outstanding", *BUCKETS)]
         return self.env["ir.qweb"]._render(
             "account_payer_portal.payer_reminder_email",
             {
