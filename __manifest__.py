@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "account_payer_portal contributors",
     "website": "https://github.com/account-payer-portal/account_payer_portal",
-    "depends": ["account_payment", "portal"],
+    "depends": ["account_payment", "payment_stripe", "portal"],
     "data": [
         "security/ir.model.access.csv",
         "views/payer_portal_templates.xml",
@@ -24,6 +24,10 @@
         "data/mail_template_data.xml",
         "views/payer_dispute_views.xml",
         "views/payer_dispute_templates.xml",
+        "report/payer_dispute_report_views.xml",
+        "data/payer_payment_data.xml",
+        "views/payer_payment_views.xml",
+        "views/payer_payment_templates.xml",
     ],
     "demo": [
         "demo/payer_portal_demo.xml",
@@ -31,6 +35,7 @@
     "assets": {
         "web.assets_frontend": [
             "account_payer_portal/static/src/scss/payer_portal.scss",
+            "account_payer_portal/static/src/interactions/**/*",
         ],
         "web.assets_tests": [
             "account_payer_portal/static/tests/tours/**/*",

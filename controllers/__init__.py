@@ -1,3 +1,4 @@
 from . import portal
 from . import statement
 from . import dispute
+from . import payment

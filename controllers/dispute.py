@@ -54,6 +54,21 @@ class PayerDisputePortal(PayerPortal):
     def _payer_dispute_categories(self, move):
         return request.env["payer.dispute.category"].sudo().search([("company_id", "in", (False, move.company_id.id))])
 
+    def _payer_is_post(self):
+        return request.httprequest.method == "POST"
+
+    def _payer_form_page(self, template, values, submit):
+        """The customer's forms (question, dispute, message): a GET shows the form; a POST calls
+        ``submit()``, which writes and returns the URL to go to, or raises a UserError or
+        ValidationError: the form is then shown again with the message (HTTP 400), nothing written."""
+        if not self._payer_is_post():
+            return request.render(template, values)
+        try:
+            url = submit()
+        except (UserError, ValidationError) as error:
+            return request.render(template, {**values, "error": error.args[0]}, status=400)
+        return request.redirect(url)
+
     # ------------------------------------------------------------------ question
 
     @http.route(
@@ -64,17 +79,14 @@ class PayerDisputePortal(PayerPortal):
         website=True,
     )
     def payer_portal_question(self, move_id, question=None, sent=None, **kw):
-        is_post = request.httprequest.method == "POST"
-        partner, move = self._payer_portal_invoice(move_id, acting=is_post)
+        partner, move = self._payer_portal_invoice(move_id, acting=self._payer_is_post())
+
+        def submit():
+            move._payer_post_question(self._payer_portal_contact(partner), question)
+            return f"/my/payer-portal/invoice/{move.id}/question?sent=1"
+
         values = {"page_name": "payer_question", "invoice": move, "question": question or "", "sent": bool(sent)}
-        if is_post:
-            try:
-                move._payer_post_question(self._payer_portal_contact(partner), question)
-            except (UserError, ValidationError) as error:
-                values["error"] = error.args[0]
-                return request.render("account_payer_portal.payer_question_page", values, status=400)
-            return request.redirect(f"/my/payer-portal/invoice/{move.id}/question?sent=1")
-        return request.render("account_payer_portal.payer_question_page", values)
+        return self._payer_form_page("account_payer_portal.payer_question_page", values, submit)
 
     # ------------------------------------------------------------------ dispute
 
@@ -86,34 +98,33 @@ class PayerDisputePortal(PayerPortal):
         website=True,
     )
     def payer_portal_dispute_new(self, move_id, **post):
-        is_post = request.httprequest.method == "POST"
-        partner, move = self._payer_portal_invoice(move_id, acting=is_post)
+        partner, move = self._payer_portal_invoice(move_id, acting=self._payer_is_post())
         existing = move.payer_dispute_ids.filtered("is_open")[:1]
         if existing:
             # One open dispute per invoice: show it instead of a second form.
             return request.redirect(f"{existing.access_url}?already_open=1")
-        values = {
-            "page_name": "payer_dispute_new",
-            "invoice": move,
-            "categories": self._payer_dispute_categories(move),
-            "form": {"amount": request.env["payer.portal.ledger"]._plain(move.amount_residual, move.currency_id)},
-        }
-        if not is_post:
-            return request.render("account_payer_portal.payer_dispute_new_page", values)
-        values["form"] = post
-        try:
-            dispute_values = self._payer_dispute_parse(post)
+
+        def submit():
             dispute = (
                 request.env["payer.dispute"]
                 .sudo()
                 ._payer_portal_create(
-                    move, self._payer_portal_contact(partner), dispute_values, self._payer_dispute_files()
+                    move,
+                    self._payer_portal_contact(partner),
+                    self._payer_dispute_parse(post),
+                    self._payer_dispute_files(),
                 )
             )
-        except (UserError, ValidationError) as error:
-            values["error"] = error.args[0]
-            return request.render("account_payer_portal.payer_dispute_new_page", values, status=400)
-        return request.redirect(dispute.access_url)
+            return dispute.access_url
+
+        default_form = {"amount": request.env["payer.portal.ledger"]._plain(move.amount_residual, move.currency_id)}
+        values = {
+            "page_name": "payer_dispute_new",
+            "invoice": move,
+            "categories": self._payer_dispute_categories(move),
+            "form": post if self._payer_is_post() else default_form,
+        }
+        return self._payer_form_page("account_payer_portal.payer_dispute_new_page", values, submit)
 
     def _payer_dispute_parse(self, post):
         """Form fields -> values of ``payer.dispute._payer_portal_create`` (UserError if unreadable)."""
@@ -160,8 +171,12 @@ class PayerDisputePortal(PayerPortal):
         website=True,
     )
     def payer_portal_dispute(self, dispute_id, message=None, already_open=None, sent=None, **kw):
-        is_post = request.httprequest.method == "POST"
-        partner, dispute = self._payer_portal_dispute(dispute_id, acting=is_post)
+        partner, dispute = self._payer_portal_dispute(dispute_id, acting=self._payer_is_post())
+
+        def submit():
+            dispute._payer_portal_post(self._payer_portal_contact(partner), message, self._payer_dispute_files())
+            return f"{dispute.access_url}?sent=1"
+
         values = {
             "page_name": "payer_dispute",
             "dispute": dispute,
@@ -169,16 +184,7 @@ class PayerDisputePortal(PayerPortal):
             "already_open": bool(already_open),
             "sent": bool(sent),
         }
-        if is_post:
-            try:
-                if not dispute.is_open:
-                    raise UserError(request.env._("This dispute is closed: raise a new one if needed."))
-                dispute._payer_portal_post(self._payer_portal_contact(partner), message, self._payer_dispute_files())
-            except (UserError, ValidationError) as error:
-                values["error"] = error.args[0]
-                return request.render("account_payer_portal.payer_dispute_page", values, status=400)
-            return request.redirect(f"{dispute.access_url}?sent=1")
-        return request.render("account_payer_portal.payer_dispute_page", values)
+        return self._payer_form_page("account_payer_portal.payer_dispute_page", values, submit)
 
     @http.route(
         "/my/payer-portal/disputes/<int:dispute_id>/file/<int:attachment_id>",

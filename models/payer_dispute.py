@@ -5,6 +5,12 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import plaintext2html
 from odoo.tools.mimetypes import guess_mimetype
 
+STATES = [
+    ("new", "New"),
+    ("under_review", "Under review"),
+    ("resolved", "Resolved"),
+    ("rejected", "Rejected"),
+]
 OPEN_STATES = ("new", "under_review")
 CLOSED_STATES = ("resolved", "rejected")
 # Allowed moves of the state machine; a closed dispute is final (open a new one instead).
@@ -98,12 +104,7 @@ class PayerDispute(models.Model):
         domain="[('share', '=', False)]",
     )
     state = fields.Selection(
-        [
-            ("new", "New"),
-            ("under_review", "Under review"),
-            ("resolved", "Resolved"),
-            ("rejected", "Rejected"),
-        ],
+        STATES,
         default="new",
         required=True,
         tracking=True,
@@ -303,6 +304,13 @@ class PayerDispute(models.Model):
             )
         return res
 
+    @api.model
+    def _mail_get_partner_fields(self, introspect_fields=False):
+        # The chatter's "Send message" proposes the record's customer as recipient: that is the
+        # contact who raised the dispute, not the customer company (``partner_id``), which often
+        # has no email address (the composer would then ask for one instead of sending).
+        return ["opened_by_id"]
+
     def _payer_customer_recipients(self):
         """Who is emailed of a state change: the contact who raised it, else the customer."""
         self.ensure_one()
@@ -392,6 +400,8 @@ class PayerDispute(models.Model):
     def _payer_portal_post(self, contact, body, files=()):
         """A message (and files) of the customer on the dispute; validated before anything is written."""
         self.ensure_one()
+        if not self.is_open:
+            raise UserError(self.env._("This dispute is closed: raise a new one if needed."))
         self._payer_check_files(files)
         body = (body or "").strip()
         if not body and not files:

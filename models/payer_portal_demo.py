@@ -87,7 +87,25 @@ class PayerPortalDemo(models.AbstractModel):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
+        self._demo_payment_provider(company)
         return True
+
+    def _demo_payment_provider(self, company):
+        """Odoo's demo provider, in test mode and published, so that TO PAY can be tried."""
+        provider = self.env.ref("payment.payment_provider_demo", raise_if_not_found=False)
+        method = self.env.ref("payment_demo.payment_method_demo", raise_if_not_found=False)
+        if not provider or not method or provider.company_id != company:
+            return
+        method.active = True
+        bank = self.env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
+        provider.write(
+            {
+                "state": "test",
+                "is_published": True,
+                "payment_method_ids": [Command.link(method.id)],
+                **({"journal_id": bank.id} if bank else {}),
+            }
+        )
 
     def _demo_partner(self, name, **vals):
         return self.env["res.partner"].create(dict(vals, name=name))

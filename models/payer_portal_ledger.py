@@ -108,6 +108,24 @@ class PayerPortalLedger(models.AbstractModel):
             clauses.append(SQL("aml.currency_id = %s", currency.id))
         return SQL(" AND ").join(clauses)
 
+    @api.model
+    def _bucket_sql(self, residual, due, today):
+        """SQL ``CASE`` naming the aging range of a receivable line: ``'credits'`` when its
+        ``residual`` is negative, else the one of ``BUCKETS`` for its days past ``due`` on
+        ``today`` (due today is not yet due). The one definition of the ranges: the portal's
+        aging (today) and the statement's (as of its end) both use it."""
+        late = SQL("(%s - %s)", today, due)
+        return SQL(
+            """CASE WHEN %(residual)s < 0 THEN 'credits'
+                    WHEN %(late)s <= 0 THEN 'amount_due'
+                    WHEN %(late)s <= 30 THEN 'days_0_30'
+                    WHEN %(late)s <= 60 THEN 'days_31_60'
+                    WHEN %(late)s <= 90 THEN 'days_61_90'
+                    ELSE 'days_over_90' END""",
+            residual=residual,
+            late=late,
+        )
+
     # ------------------------------------------------------------------ figures
 
     @api.model
@@ -127,19 +145,16 @@ class PayerPortalLedger(models.AbstractModel):
             "CASE aml.company_id %s END",
             SQL(" ").join(SQL("WHEN %s THEN %s::date", cid, day) for cid, day in by_company_today.items()),
         )
-        late = SQL("(%s - COALESCE(aml.date_maturity, aml.date))", today_case)
+        bucket = self._bucket_sql(
+            SQL("aml.amount_residual_currency"), SQL("COALESCE(aml.date_maturity, aml.date)"), today_case
+        )
         # Per line: its bucket; then per document; then per company and currency (no DISTINCT).
         query = SQL(
             """
             WITH lines AS (
                 SELECT aml.company_id, aml.currency_id, aml.move_id,
                        aml.amount_residual_currency AS residual,
-                       CASE WHEN aml.amount_residual_currency < 0 THEN 'credits'
-                            WHEN %(late)s <= 0 THEN 'amount_due'
-                            WHEN %(late)s <= 30 THEN 'days_0_30'
-                            WHEN %(late)s <= 60 THEN 'days_31_60'
-                            WHEN %(late)s <= 90 THEN 'days_61_90'
-                            ELSE 'days_over_90' END AS bucket
+                       %(bucket)s AS bucket
                   FROM account_move_line aml
                  WHERE %(where)s
             ), docs AS (
@@ -163,7 +178,7 @@ class PayerPortalLedger(models.AbstractModel):
               FROM docs
           GROUP BY company_id, currency_id
             """,
-            late=late,
+            bucket=bucket,
             where=self._open_lines_where(partner, companies),
         )
         self._flush()
@@ -248,7 +263,7 @@ class PayerPortalLedger(models.AbstractModel):
             balance, amount = currency.round(balance), currency.round(amount)
             days = max((today - due).days, 0)
             if balance < 0:
-                status = "credit"
+                status = "awaiting_payment" if move in awaiting else "credit"
             elif move in disputed:
                 status = "disputed"
             elif move in awaiting or move.payment_state == "in_payment":
@@ -293,7 +308,8 @@ class PayerPortalLedger(models.AbstractModel):
 
     @api.model
     def _awaiting_payment_moves(self, moves):
-        """Moves with an online payment that is pending or authorized (not yet confirmed)."""
+        """Moves with an online payment that is pending or authorized (not yet confirmed), and
+        credits that such a payment sets off."""
         if not moves:
             return moves
         groups = (
@@ -304,7 +320,9 @@ class PayerPortalLedger(models.AbstractModel):
                 ["invoice_ids"],
             )
         )
-        return moves & self.env["account.move"].sudo().browse([g[0].id for g in groups])
+        awaiting = moves & self.env["account.move"].sudo().browse([g[0].id for g in groups])
+        # Credits set off by a payment awaiting confirmation are taken too (see payer.payment).
+        return awaiting | self.env["payer.payment"]._reserved_credits(moves - awaiting)
 
     @api.model
     def _visible_messages_domain(self):

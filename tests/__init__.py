@@ -4,3 +4,4 @@ from . import test_payer_portal_ledger
 from . import test_payer_portal_page
 from . import test_payer_portal_access
 from . import test_payer_dispute
+from . import test_payer_payment

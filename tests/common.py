@@ -145,3 +145,16 @@ class PayerPortalCommon(AccountTestInvoicingCommon):
         ]
         [(total,)] = self.env["account.move.line"]._read_group(domain, aggregates=["amount_currency:sum"])
         return currency.round(total or 0.0)
+
+    @classmethod
+    def _account_manager(cls, login, groups="base.group_user,account.group_account_invoice", **values):
+        """An internal user of the company with Invoicing rights (password = login)."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            password=login,
+            groups=groups,
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+            **values,
+        )

@@ -1,83 +1,33 @@
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import Request
-from odoo.tests import HttpCase, new_test_user, tagged
-
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.tests import HttpCase, tagged
+from odoo.tools import SQL
 
 from ..models.payer_dispute import UPLOAD_MAX_SIZE
+from .common import PayerPortalCommon
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
-class PayerDisputeCommon(AccountTestInvoicingCommon):
-    """A customer with a portal contact, posted invoices, and the people who handle disputes."""
+class PayerDisputeCommon(PayerPortalCommon):
+    """The payer portal's customer and posted invoices, and the people who handle disputes."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.company_data["company"]
-        cls.manager = new_test_user(
-            cls.env,
-            login="dispute_manager",
-            password="dispute_manager",
-            name="Ada Manager",
-            email="ada@example.com",
-            groups="account.group_account_invoice,base.group_user",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.salesperson = new_test_user(
-            cls.env,
-            login="dispute_sales",
-            name="Sam Sales",
-            groups="base.group_user",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.manager = cls._account_manager("dispute_manager", name="Ada Manager", email="ada@example.com")
+        cls.salesperson = cls._account_manager("dispute_sales", groups="base.group_user", name="Sam Sales")
         cls.company.payer_dispute_user_id = cls.manager
-        cls.customer = cls.env["res.partner"].create({"name": "Brightway Retail Ltd", "is_company": True})
-        cls.contact = cls.env["res.partner"].create(
-            {"name": "Paula Payer", "parent_id": cls.customer.id, "email": "paula@brightway.example.com"}
-        )
-        cls.portal_user = new_test_user(
-            cls.env,
-            login="dispute_paula",
-            password="dispute_paula",
-            groups="base.group_portal",
-            partner_id=cls.contact.id,
-        )
-        cls.other_customer = cls.env["res.partner"].create({"name": "Northwind Traders", "is_company": True})
-        cls.other_user = new_test_user(
-            cls.env,
-            login="dispute_nora",
-            password="dispute_nora",
-            groups="base.group_portal",
-            partner_id=cls.env["res.partner"]
-            .create({"name": "Nora", "parent_id": cls.other_customer.id, "email": "nora@northwind.example.com"})
-            .id,
-        )
         cls.category = cls.env.ref("account_payer_portal.payer_dispute_category_wrong_amount")
         cls.invoice = cls._payer_invoice(1000.0)
 
     @classmethod
-    def _payer_invoice(cls, amount, partner=None, **vals):
-        invoice = cls.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": (partner or cls.customer).id,
-                "invoice_user_id": False,
-                "invoice_line_ids": [
-                    Command.create({"name": "Services", "quantity": 1, "price_unit": amount, "tax_ids": []})
-                ],
-                **vals,
-            }
-        )
-        invoice.action_post()
-        return invoice
+    def _payer_invoice(cls, amount, **vals):
+        """A posted invoice of the customer without salesperson (the company default handles it)."""
+        return cls._invoice(amount, invoice_user_id=False, **vals)
 
     def _flush_tracking(self):
         self.env.flush_all()
@@ -159,6 +109,12 @@ class TestPayerDispute(PayerDisputeCommon):
         with self.assertRaisesRegex(UserError, "cannot go from"):
             dispute.write({"state": "under_review"})
 
+    def test_no_message_from_the_customer_on_a_closed_dispute(self):
+        dispute = self._dispute(resolution_note="Done")
+        dispute.action_resolve()
+        with self.assertRaisesRegex(UserError, "This dispute is closed"):
+            dispute._payer_portal_post(self.contact, "One more thing")
+
     def test_under_review_cannot_go_back_to_new(self):
         dispute = self._dispute()
         dispute.action_start_review()
@@ -225,6 +181,11 @@ class TestPayerDispute(PayerDisputeCommon):
         self.assertGreaterEqual(self.env["payer.dispute.category"].search_count([("company_id", "=", False)]), 6)
 
     # ------------------------------------------------------------------ notifications
+
+    def test_send_message_is_addressed_to_the_contact_who_raised_it(self):
+        # The chatter's "Send message" proposes these recipients; the customer company has no email.
+        suggested = self._dispute()._message_get_suggested_recipients()
+        self.assertEqual([recipient["partner_id"] for recipient in suggested], [self.contact.id])
 
     def _state_emails(self, dispute):
         subtype = self.env.ref("account_payer_portal.mt_payer_dispute_state")
@@ -318,12 +279,75 @@ class TestPayerDispute(PayerDisputeCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestPayerDisputeReport(PayerDisputeCommon):
+    """Accounting > Reporting > Disputes: count and amount of open disputes by category and age."""
+
+    def _opened(self, days_ago):
+        """Noon (UTC), ``days_ago`` days before the database's today."""
+        [(today,)] = self.env.execute_query(SQL("SELECT (NOW() AT TIME ZONE 'UTC')::date"))
+        return datetime.combine(today - timedelta(days=days_ago), time(12))
+
+    def _report(self, domain=()):
+        self.env.flush_all()
+        groups = self.env["payer.dispute.report"]._read_group(
+            list(domain), ["category_id", "age_bucket"], ["__count", "amount:sum"]
+        )
+        return {(category.name or "Other", age): (count, amount) for category, age, count, amount in groups}
+
+    def test_open_disputes_by_category_and_age(self):
+        duplicate = self.env.ref("account_payer_portal.payer_dispute_category_duplicate")
+        self._dispute(amount=100.0, date_opened=self._opened(3))
+        self._dispute(self._payer_invoice(500.0), amount=200.0, date_opened=self._opened(7))
+        self._dispute(self._payer_invoice(300.0), category_id=duplicate.id, date_opened=self._opened(8))
+        self._dispute(
+            self._payer_invoice(400.0),
+            category_id=False,
+            category_other="Late delivery",
+            amount=40.0,
+            date_opened=self._opened(45),
+        )
+        # 100 EUR at the invoice's rate (1 USD = 0.5 EUR): 200 in the company's currency.
+        self._dispute(self._payer_invoice(250.0, currency=self.eur), amount=100.0, date_opened=self._opened(61))
+        closed = self._dispute(self._payer_invoice(90.0), resolution_note="Refunded", date_opened=self._opened(20))
+        closed.action_resolve()
+
+        self.assertEqual(
+            self._report([("is_open", "=", True)]),
+            {
+                ("Wrong amount", "00_07"): (2, 300.0),
+                ("Duplicate invoice", "08_30"): (1, 300.0),
+                ("Other", "31_60"): (1, 40.0),
+                ("Wrong amount", "61_up"): (1, 200.0),
+            },
+        )
+        self.assertEqual(self._report([("is_open", "=", False)]), {("Wrong amount", "08_30"): (1, 90.0)})
+
+    def test_age_of_a_closed_dispute_is_the_days_it_was_open(self):
+        dispute = self._dispute(resolution_note="Refunded", date_opened=self._opened(100))
+        dispute.action_resolve()
+        dispute.date_closed = self._opened(60)
+        self.env.flush_all()
+        line = self.env["payer.dispute.report"].search([("dispute_id", "=", dispute.id)])
+        self.assertEqual((line.age_days, line.age_bucket, line.state), (40, "31_60", "resolved"))
+
+    def test_age_buckets_are_listed_youngest_first(self):
+        for days in (61, 31, 8, 0):
+            self._dispute(self._payer_invoice(10.0), date_opened=self._opened(days))
+        self.env.flush_all()
+        groups = self.env["payer.dispute.report"]._read_group(
+            [("partner_id", "=", self.customer.id)], ["age_bucket"], order="age_bucket"
+        )
+        labels = dict(self.env["payer.dispute.report"]._fields["age_bucket"]._description_selection(self.env))
+        self.assertEqual([labels[age] for (age,) in groups], ["0-7 days", "8-30 days", "31-60 days", "Over 60 days"])
+
+
+@tagged("post_install", "-at_install")
 class TestPayerDisputePortal(PayerDisputeCommon, HttpCase):
     """The portal routes: what a customer may send, and what is refused (nothing created)."""
 
     def setUp(self):
         super().setUp()
-        self.authenticate("dispute_paula", "dispute_paula")
+        self.authenticate("payer_paula", "payer_paula")
 
     def _post(self, url, data, files=None, csrf=True):
         if csrf:
@@ -463,7 +487,7 @@ class TestPayerDisputePortal(PayerDisputeCommon, HttpCase):
 
     def test_another_customers_dispute_is_not_found(self):
         dispute = self._dispute()
-        self.authenticate("dispute_nora", "dispute_nora")
+        self.authenticate("payer_nora", "payer_nora")
         self.assertEqual(self.url_open(dispute.access_url).status_code, 404)
         response = self._post(dispute.access_url, {"message": "hello"})
         self.assertEqual(response.status_code, 404)
@@ -565,12 +589,11 @@ class TestPayerDisputePortal(PayerDisputeCommon, HttpCase):
 
 @tagged("post_install", "-at_install")
 class TestPayerDisputeTour(PayerDisputeCommon, HttpCase):
-    def test_question_dispute_and_resolution(self):
+    def test_question_dispute_reply_and_resolution(self):
         self.env["ir.config_parameter"].sudo().set_param("account_payment.enable_portal_payment", True)
-        first = self.invoice
-        first.invoice_date_due = first.invoice_date_due - timedelta(days=1)
-        second = self._payer_invoice(400.0)
-        self.start_tour("/my/payer-portal", "account_payer_portal_dispute_customer", login="dispute_paula")
+        first = self.invoice  # due today: the first row of the Balance tab, before the second one
+        second = self._payer_invoice(400.0, days_late=-1)
+        self.start_tour("/my/payer-portal", "account_payer_portal_dispute_customer", login="payer_paula")
 
         question = first.message_ids.filtered(lambda m: m.author_id == self.contact)
         self.assertIn("Is the &lt;b&gt;discount&lt;/b&gt; included?", question.body)
@@ -582,14 +605,14 @@ class TestPayerDisputeTour(PayerDisputeCommon, HttpCase):
         self.assertTrue(second.payer_dispute_open)
         self.assertFalse(second._has_to_be_paid())
 
-        # The account manager's reply (the chatter's composer is Odoo's own, tested by Odoo).
-        dispute.with_user(self.manager).message_post(
-            body="You are right, we checked the price list.",
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-        )
         self.start_tour("/odoo", "account_payer_portal_dispute_manager", login="dispute_manager")
+        reply = dispute.message_ids.filtered(
+            lambda m: m.author_id == self.manager.partner_id and "price list" in m.body
+        )
+        self.assertEqual(reply.subtype_id, self.env.ref("mail.mt_comment"), "a message to the customer, not a note")
+        self.assertIn(self.contact, reply.notified_partner_ids, "the reply reaches the customer")
         self.assertEqual(dispute.state, "resolved")
+        self.assertEqual(dispute.resolution_note, "A credit note of 50.00 is issued.")
         self.assertFalse(second.payer_dispute_open)
 
-        self.start_tour("/my/payer-portal/disputes", "account_payer_portal_dispute_resolved", login="dispute_paula")
+        self.start_tour("/my/payer-portal/disputes", "account_payer_portal_dispute_resolved", login="payer_paula")

@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_utils";
 
 const FIRST = "tr.o_payer_row_invoice:nth-child(1)";
 const SECOND = "tr.o_payer_row_invoice:nth-child(2)";
@@ -95,8 +96,19 @@ registry.category("web_tour.tours").add("account_payer_portal_dispute_customer",
 });
 
 registry.category("web_tour.tours").add("account_payer_portal_dispute_manager", {
-    url: "/odoo/action-account_payer_portal.action_payer_dispute",
+    url: "/odoo",
     steps: () => [
+        ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
+        {
+            content: "Open the Customers menu",
+            trigger: ".o_main_navbar button[data-menu-xmlid='account.menu_finance_receivables']",
+            run: "click",
+        },
+        {
+            content: "Open the disputes",
+            trigger: ".dropdown-item[data-menu-xmlid='account_payer_portal.menu_payer_dispute']",
+            run: "click",
+        },
         {
             content: "Open the customer's dispute from the list of open disputes",
             trigger: ".o_data_row:contains('Wrong amount') td[name='name']",
@@ -110,6 +122,21 @@ registry.category("web_tour.tours").add("account_payer_portal_dispute_manager", 
         {
             content: "The dispute is under review",
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Under review')",
+        },
+        {
+            content: "Write to the customer",
+            trigger: ".o-mail-Chatter-sendMessage",
+            run: "click",
+        },
+        {
+            content: "Type the reply",
+            trigger: ".o-mail-Composer-input",
+            run: "edit You are right, we checked the price list.",
+        },
+        {
+            content: "Send it",
+            trigger: ".o-mail-Composer-send:enabled",
+            run: "click",
         },
         {
             content: "The reply to the customer is in the chatter",

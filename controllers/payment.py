@@ -1,0 +1,232 @@
+from odoo import fields, http
+from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
+from odoo.tools import float_compare, single_email_re
+
+from odoo.addons.payment.controllers.portal import PaymentPortal
+
+from .portal import PayerPortal
+
+FLASH_KEY = "payer_portal_pay_error"
+
+
+class PayerPaymentPortal(PayerPortal, PaymentPortal):
+    """TO PAY: the customer pays selected (or all) invoices of one currency, credits set off,
+    through Odoo's payment form and providers.
+
+    selection (POST /my/payer-portal/pay) -> summary and receipt email (Continue) -> payment form
+    (or, when credits cover everything, a confirmation of the set-off) -> confirmation screen.
+    Amounts are always the server's (``payer.payment``), never the browser's.
+    """
+
+    # ------------------------------------------------------------------ helpers
+
+    def _payer_payment_contact(self, partner):
+        """Who pays: the logged-in contact of the customer, else (signed-link guest) nobody."""
+        user = request.env.user
+        if not user._is_public() and user.partner_id.commercial_partner_id == partner:
+            return user.partner_id
+        return request.env["res.partner"]
+
+    def _payer_payment(self, payment_id):
+        """The customer's payer payment ``payment_id`` (sudo), else a 404 (another customer's
+        payment answers like a missing page)."""
+        partner = self._payer_portal_acting_partner()
+        payment = request.env["payer.payment"].sudo().browse(int(payment_id)).exists()
+        if not payment or payment.partner_id != partner.commercial_partner_id:
+            raise request.not_found()
+        return payment
+
+    def _payer_payment_url(self, payment, suffix=""):
+        return f"/my/payer-portal/pay/{payment.id}{suffix}"
+
+    def _prepare_payer_portal_values(self, partner, section_key=None, page=1):
+        values = super()._prepare_payer_portal_values(partner, section_key=section_key, page=page)
+        values["pay_error"] = request.session.pop(FLASH_KEY, None)
+        values["pay_section"] = request.params.get("pay") and section_key
+        return values
+
+    # ------------------------------------------------------------------ selection
+
+    @http.route("/my/payer-portal/pay", type="http", auth="public", website=True, methods=["POST"])
+    def payer_portal_pay(self, company_id=None, currency_id=None, mode="selected", **kw):
+        partner = self._payer_portal_acting_partner()
+        companies = self._payer_portal_companies()
+        company = companies.filtered(lambda c: str(c.id) == str(company_id))
+        currency = request.env["res.currency"].sudo().search([("id", "=", int(currency_id or 0))])
+        section = f"{company.id}-{currency.name}"
+        try:
+            if not company or not currency:
+                raise UserError(request.env._("This account cannot be paid here: reload the page."))
+            payment = request.env["payer.payment"]._create_from_selection(
+                partner,
+                company,
+                currency,
+                invoice_ids=request.httprequest.form.getlist("invoice_ids"),
+                credit_ids=request.httprequest.form.getlist("credit_ids"),
+                pay_all=mode == "all",
+                companies=companies,
+                contact=self._payer_payment_contact(partner),
+            )
+        except UserError as error:
+            request.session[FLASH_KEY] = error.args[0]
+            return request.redirect(f"/my/payer-portal?section={section}&pay=1#payer-section-{section}")
+        return request.redirect(self._payer_payment_url(payment))
+
+    # ------------------------------------------------------------------ email and payment
+
+    def _payer_payment_form_values(self, payment):
+        """The context of Odoo's payment form (``payment.form``) for this payment."""
+        partner = self._payer_payment_contact(payment.partner_id) or payment.partner_id
+        availability_report = {}
+        providers_sudo = (
+            request.env["payment.provider"]
+            .sudo()
+            ._get_compatible_providers(
+                payment.company_id.id,
+                partner.id,
+                payment.amount,
+                currency_id=payment.currency_id.id,
+                report=availability_report,
+            )
+        )
+        payment_methods_sudo = (
+            request.env["payment.method"]
+            .sudo()
+            ._get_compatible_payment_methods(
+                providers_sudo.ids, partner.id, currency_id=payment.currency_id.id, report=availability_report
+            )
+        )
+        logged_in = not request.env.user._is_public()
+        tokens_sudo = (
+            request.env["payment.token"].sudo()._get_available_tokens(providers_sudo.ids, partner.id)
+            if logged_in
+            else request.env["payment.token"]
+        )
+        return {
+            "reference_prefix": payment.name,
+            "amount": payment.amount,
+            "currency": payment.currency_id,
+            "partner_id": partner.id,
+            "providers_sudo": providers_sudo,
+            "payment_methods_sudo": payment_methods_sudo,
+            "tokens_sudo": tokens_sudo,
+            "availability_report": availability_report,
+            "show_tokenize_input_mapping": (
+                self._compute_show_tokenize_input_mapping(providers_sudo)
+                if logged_in
+                else dict.fromkeys(providers_sudo.ids, False)
+            ),
+            "transaction_route": self._payer_payment_url(payment, "/transaction"),
+            "landing_route": self._payer_payment_url(payment, "/done"),
+            # No payment access token: the transaction route checks the customer of the visit (a
+            # token sent along would be read as a signed link's).
+            "access_token": None,
+            "res_company": payment.company_id,
+        }
+
+    @http.route("/my/payer-portal/pay/<int:payment_id>", type="http", auth="public", website=True)
+    def payer_portal_pay_page(self, payment_id, step=None, **kw):
+        payment = self._payer_payment(payment_id)
+        if payment.state == "done" or payment.transaction_ids.filtered(
+            lambda tx: tx.state in ("pending", "authorized")
+        ):
+            return request.redirect(self._payer_payment_url(payment, "/done"))
+        values = {
+            "page_name": "payer_payment",
+            "payer_payment": payment,
+            "payer_guest": request.env.user._is_public(),
+            "step": "pay" if step == "pay" and payment.email and payment.state != "cancel" else "email",
+            "error": request.session.pop(FLASH_KEY, None),
+            "plain": request.env["payer.portal.ledger"]._plain,
+        }
+        if values["step"] == "pay" and payment.amount > 0:
+            values.update(self._payer_payment_form_values(payment))
+        return request.render("account_payer_portal.portal_payer_payment", values)
+
+    @http.route(
+        "/my/payer-portal/pay/<int:payment_id>/continue", type="http", auth="public", website=True, methods=["POST"]
+    )
+    def payer_portal_pay_continue(self, payment_id, email=None, **kw):
+        payment = self._payer_payment(payment_id)
+        email = (email or "").strip()
+        if payment.state not in ("draft", "processing"):
+            request.session[FLASH_KEY] = request.env._("This payment is closed: start again from the TO PAY tab.")
+        elif not email or len(email) > 254 or not single_email_re.match(email):
+            request.session[FLASH_KEY] = request.env._("Enter a valid email address for your receipt.")
+        else:
+            payment.email = email
+            return request.redirect(self._payer_payment_url(payment, "?step=pay"))
+        return request.redirect(self._payer_payment_url(payment))
+
+    @http.route(
+        "/my/payer-portal/pay/<int:payment_id>/setoff", type="http", auth="public", website=True, methods=["POST"]
+    )
+    def payer_portal_pay_setoff(self, payment_id, **kw):
+        """Credits cover the selection: set them off now (no card payment)."""
+        payment = self._payer_payment(payment_id)
+        try:
+            payment.action_confirm_setoff()
+        except UserError as error:
+            request.session[FLASH_KEY] = error.args[0]
+            return request.redirect(self._payer_payment_url(payment, "?step=pay"))
+        return request.redirect(self._payer_payment_url(payment, "/done"))
+
+    @http.route("/my/payer-portal/pay/<int:payment_id>/transaction", type="jsonrpc", auth="public")
+    def payer_portal_pay_transaction(self, payment_id, amount=None, **kwargs):
+        """Create the transaction of the payment (the payment form's ``transaction_route``).
+
+        The amount is the payment's; an amount sent by the browser that differs from it refuses
+        the request. The documents are locked for the request, and an earlier unfinished attempt
+        is reused (same request again) or cancelled (another one): one transaction can succeed.
+        """
+        payment = self._payer_payment(payment_id)
+        currency = payment.currency_id
+        if amount is not None and float_compare(float(amount), payment.amount, precision_rounding=currency.rounding):
+            raise ValidationError(request.env._("The amount to pay does not match your selection: reload the page."))
+        # JSON routes are not CSRF-checked by Odoo: the payment form sends the token, check it.
+        if not request.validate_csrf(kwargs.pop("csrf_token", None)):
+            raise ValidationError(request.env._("Your session expired: reload the page."))
+        kwargs.pop("access_token", None)
+        self._validate_transaction_kwargs(kwargs)
+        kwargs["is_validation"] = False
+        logged_in = not request.env.user._is_public()
+        if not logged_in and (kwargs.get("flow") == "token" or kwargs.get("tokenization_requested")):
+            kwargs.update(tokenization_requested=False)
+            if kwargs.get("flow") == "token":
+                raise ValidationError(request.env._("Log in to pay with a saved payment method."))
+        try:
+            tx_sudo = payment._prepare_transaction(
+                kwargs.get("provider_id"), kwargs.get("payment_method_id"), kwargs.get("token_id"), kwargs.get("flow")
+            )
+        except UserError as error:
+            raise ValidationError(error.args[0]) from error
+        if not tx_sudo:
+            partner = self._payer_payment_contact(payment.partner_id) or payment.partner_id
+            kwargs.update(
+                amount=payment.amount,
+                currency_id=currency.id,
+                partner_id=partner.id,
+                reference_prefix=payment.name,
+                landing_route=self._payer_payment_url(payment, "/done"),
+            )
+            tx_sudo = self._create_transaction(
+                custom_create_values={
+                    "invoice_ids": [fields.Command.set(payment._invoices().ids)],
+                    "payer_payment_id": payment.id,
+                },
+                **kwargs,
+            )
+        return tx_sudo._get_processing_values()
+
+    @http.route("/my/payer-portal/pay/<int:payment_id>/done", type="http", auth="public", website=True)
+    def payer_portal_pay_done(self, payment_id, **kw):
+        """The confirmation screen: what was paid, the reference, per invoice."""
+        payment = self._payer_payment(payment_id)
+        values = {
+            "page_name": "payer_payment",
+            "payer_payment": payment,
+            "status": payment._portal_status(),
+            "plain": request.env["payer.portal.ledger"]._plain,
+        }
+        return request.render("account_payer_portal.portal_payer_payment_done", values)

@@ -1,0 +1,492 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, float_compare, float_is_zero
+
+_logger = logging.getLogger(__name__)
+
+# Transactions that still may, or did, take the customer's money: they make an invoice unpayable
+# until they end. Drafts and errors are replaced when the customer starts again (see
+# ``_release_stale_transactions``): at most one live transaction covers an invoice.
+LIVE_TX_STATES = ("pending", "authorized")
+STALE_TX_STATES = ("draft", "error")
+# First key of the advisory locks taken on documents being paid (the second is the move id).
+LOCK_NAMESPACE = 725_019
+
+
+class PayerPayment(models.Model):
+    """What a customer pays from the TO PAY tab: invoices of one company and currency, the
+    credits set off against them, and the amount left to pay through a payment provider.
+
+    Every figure is computed here from the ledger (the stored residuals of the selected documents'
+    open receivable lines), never taken from the browser. The set-off plan (which credit reduces
+    which invoice installment, by how much) is recorded at selection time and applied by real
+    reconciliation when the payment succeeds (``_apply_setoff``); the provider's payment is then
+    reconciled against exactly the selected invoices. When the credits cover the selection, no
+    card payment is asked: the set-off is applied at once (``action_confirm_setoff``).
+
+    draft (selected) -> processing (a transaction is running) -> done | cancel.
+    """
+
+    _name = "payer.payment"
+    _description = "Payer portal payment"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    name = fields.Char(required=True, readonly=True, copy=False, default="/")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, index=True, ondelete="restrict"
+    )
+    contact_id = fields.Many2one("res.partner", string="Paid by", readonly=True, ondelete="set null")
+    email = fields.Char(string="Receipt email", tracking=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    state = fields.Selection(
+        [("draft", "Selected"), ("processing", "Payment in progress"), ("done", "Paid"), ("cancel", "Cancelled")],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    line_ids = fields.One2many("payer.payment.line", "payer_payment_id", string="Documents", readonly=True)
+    setoff_ids = fields.One2many("payer.payment.setoff", "payer_payment_id", string="Set-off", readonly=True)
+    transaction_ids = fields.One2many("payment.transaction", "payer_payment_id", string="Transactions", readonly=True)
+    payment_id = fields.Many2one("account.payment", readonly=True, copy=False)
+    amount_invoices = fields.Monetary(string="Invoices", readonly=True)
+    amount_credits = fields.Monetary(string="Credits set off", readonly=True)
+    amount = fields.Monetary(string="Amount to pay", readonly=True)
+    date_done = fields.Datetime(string="Paid on", readonly=True, copy=False)
+
+    # ------------------------------------------------------------------ selection
+
+    @api.model
+    def _open_lines(self, partner, company, currency, moves, companies):
+        """Open receivable lines of ``moves`` in ``partner``'s account (one section), from the
+        stored residuals: list of dicts ``id, move_id, residual, due`` by due date."""
+        Ledger = self.env["payer.portal.ledger"]
+        query = SQL(
+            """
+            SELECT aml.id, aml.move_id, aml.amount_residual_currency, COALESCE(aml.date_maturity, aml.date)
+              FROM account_move_line aml
+             WHERE %s AND aml.move_id = ANY(%s)
+          ORDER BY COALESCE(aml.date_maturity, aml.date), aml.move_id, aml.id
+            """,
+            Ledger._open_lines_where(partner, companies, company, currency),
+            moves.ids or [0],
+        )
+        Ledger._flush()
+        return [
+            {"id": line_id, "move_id": move_id, "residual": currency.round(residual), "due": due}
+            for line_id, move_id, residual, due in self.env.execute_query(query)
+        ]
+
+    @api.model
+    def _allocate(self, invoice_lines, credit_lines, currency):
+        """The set-off plan: credits (oldest first) against invoice installments (earliest due
+        first), greedily, never more than either residual.
+
+        :param invoice_lines: dicts with ``id`` and a positive ``residual``, in paying order
+        :param credit_lines: dicts with ``id`` and a negative ``residual``, in using order
+        :return: list of ``(credit_line_id, invoice_line_id, amount)``, amounts positive
+        """
+        plan = []
+        remaining = [[line["id"], -line["residual"]] for line in credit_lines]
+        position = 0
+        for invoice_line in invoice_lines:
+            open_amount = invoice_line["residual"]
+            while (
+                position < len(remaining) and float_compare(open_amount, 0.0, precision_rounding=currency.rounding) > 0
+            ):
+                credit = remaining[position]
+                amount = currency.round(min(open_amount, credit[1]))
+                if not float_is_zero(amount, precision_rounding=currency.rounding):
+                    plan.append((credit[0], invoice_line["id"], amount))
+                open_amount = currency.round(open_amount - amount)
+                credit[1] = currency.round(credit[1] - amount)
+                if float_is_zero(credit[1], precision_rounding=currency.rounding):
+                    position += 1
+        return plan
+
+    @api.model
+    def _parse_ids(self, values):
+        try:
+            return sorted({int(value) for value in values or () if str(value).strip()})
+        except (TypeError, ValueError) as error:
+            raise UserError(self.env._("The selection is not valid: reload the page and select again.")) from error
+
+    @api.model
+    def _unpayable_reasons(self, moves):
+        """Why some of the selected invoices cannot be paid now, by move."""
+        Ledger = self.env["payer.portal.ledger"]
+        reasons = {}
+        for move in Ledger._disputed_moves(moves):
+            reasons[move] = self.env._("%(invoice)s is under dispute", invoice=move.name)
+        for move in Ledger._awaiting_payment_moves(moves):
+            reasons.setdefault(move, self.env._("%(invoice)s is awaiting payment confirmation", invoice=move.name))
+        return reasons
+
+    @api.model
+    def _create_from_selection(
+        self, partner, company, currency, invoice_ids=(), credit_ids=(), pay_all=False, companies=None, contact=None
+    ):
+        """Check the customer's selection and record it: the one entry point of TO PAY.
+
+        Ids that are not open documents of this customer, company and currency (another
+        customer's, another currency's, already paid, under dispute, awaiting a payment) refuse the
+        whole selection with a clear message, and nothing is created.
+        """
+        partner = partner.commercial_partner_id
+        companies = companies if companies is not None else self.env["payer.portal.ledger"]._customer_companies(partner)
+        if company not in companies:
+            raise UserError(self.env._("This account cannot be paid here."))
+        Move = self.env["account.move"].sudo()
+        if pay_all:
+            payable = self._payable_documents(partner, company, currency, companies)
+            invoices, credit_docs = payable["invoices"], payable["credit_docs"]
+        else:
+            invoices = Move.browse(self._parse_ids(invoice_ids)).exists()
+            credit_docs = Move.browse(self._parse_ids(credit_ids)).exists()
+            if len(invoices) != len(self._parse_ids(invoice_ids)) or len(credit_docs) != len(
+                self._parse_ids(credit_ids)
+            ):
+                raise UserError(self.env._("Some of the selected documents do not exist: reload the page."))
+        if not invoices:
+            raise UserError(self.env._("Select at least one invoice to pay."))
+        if invoices & credit_docs:
+            raise UserError(self.env._("A document cannot be both paid and set off."))
+
+        lines = self._open_lines(partner, company, currency, invoices | credit_docs, companies)
+        problems = []
+        open_by_move = {}
+        for line in lines:
+            open_by_move.setdefault(line["move_id"], []).append(line)
+        for move in invoices:
+            move_lines = open_by_move.get(move.id, [])
+            if move.move_type not in ("out_invoice", "out_receipt") or move.commercial_partner_id != partner:
+                problems.append(self.env._("%(document)s is not one of your invoices", document=move.name))
+            elif move.company_id != company or move.currency_id != currency:
+                problems.append(
+                    self.env._("%(invoice)s is not in %(currency)s", invoice=move.name, currency=currency.name)
+                )
+            elif not move_lines or any(line["residual"] < 0 for line in move_lines):
+                problems.append(self.env._("%(invoice)s has nothing left to pay", invoice=move.name))
+        for move in credit_docs:
+            move_lines = open_by_move.get(move.id, [])
+            if move.commercial_partner_id != partner:
+                problems.append(self.env._("%(document)s is not one of your credits", document=move.name))
+            elif move.company_id != company or (move.currency_id != currency and not move_lines):
+                problems.append(
+                    self.env._("%(credit)s is not in %(currency)s", credit=move.name, currency=currency.name)
+                )
+            elif not move_lines or any(line["residual"] > 0 for line in move_lines):
+                problems.append(self.env._("%(credit)s has no credit left", credit=move.name))
+        problems += list(self._unpayable_reasons(invoices).values())
+        problems += [
+            self.env._("%(credit)s is being used by another payment", credit=move.name)
+            for move in self._reserved_credits(credit_docs)
+        ]
+        if problems:
+            raise UserError(
+                self.env._(
+                    "Nothing was paid: %(problems)s. Reload the page and select again.", problems="; ".join(problems)
+                )
+            )
+
+        invoice_lines = [line for line in lines if line["move_id"] in invoices.ids]
+        credit_lines = sorted(
+            (line for line in lines if line["move_id"] in credit_docs.ids),
+            key=lambda line: (Move.browse(line["move_id"]).date, line["move_id"], line["id"]),
+        )
+        plan = self._allocate(invoice_lines, credit_lines, currency)
+        return self._create_with_plan(partner, company, currency, invoice_lines, credit_lines, plan, contact)
+
+    @api.model
+    def _create_with_plan(self, partner, company, currency, invoice_lines, credit_lines, plan, contact):
+        setoff_by_line = {}
+        for credit_line_id, invoice_line_id, amount in plan:
+            setoff_by_line[invoice_line_id] = setoff_by_line.get(invoice_line_id, 0.0) + amount
+            setoff_by_line[credit_line_id] = setoff_by_line.get(credit_line_id, 0.0) + amount
+        document_values = {}
+        for kind, lines in (("invoice", invoice_lines), ("credit", credit_lines)):
+            for line in lines:
+                values = document_values.setdefault(
+                    line["move_id"],
+                    {"move_id": line["move_id"], "kind": kind, "amount_residual": 0.0, "amount_setoff": 0.0},
+                )
+                values["amount_residual"] += abs(line["residual"])
+                values["amount_setoff"] += setoff_by_line.get(line["id"], 0.0)
+        amount_invoices = currency.round(sum(line["residual"] for line in invoice_lines))
+        amount_credits = currency.round(sum(amount for _credit, _invoice, amount in plan))
+        return self.sudo().create(
+            {
+                "name": self.env["ir.sequence"].sudo().with_company(company).next_by_code("payer.payment") or "/",
+                "partner_id": partner.id,
+                "contact_id": contact.id if contact else False,
+                "email": contact.email if contact else False,
+                "company_id": company.id,
+                "currency_id": currency.id,
+                "amount_invoices": amount_invoices,
+                "amount_credits": amount_credits,
+                "amount": currency.round(amount_invoices - amount_credits),
+                "line_ids": [
+                    fields.Command.create(
+                        {
+                            **values,
+                            "amount_residual": currency.round(values["amount_residual"]),
+                            "amount_setoff": currency.round(values["amount_setoff"]),
+                        }
+                    )
+                    for values in document_values.values()
+                ],
+                "setoff_ids": [
+                    fields.Command.create(
+                        {"sequence": index, "credit_line_id": credit, "invoice_line_id": invoice, "amount": amount}
+                    )
+                    for index, (credit, invoice, amount) in enumerate(plan)
+                ],
+            }
+        )
+
+    @api.model
+    def _payable_documents(self, partner, company, currency, companies):
+        """What TO PAY offers in a section: open invoices that can be paid now, and credits."""
+        Move = self.env["account.move"].sudo()
+        Ledger = self.env["payer.portal.ledger"]
+        query = SQL(
+            """
+            SELECT aml.move_id, SUM(aml.amount_residual_currency)
+              FROM account_move_line aml
+             WHERE %s
+          GROUP BY aml.move_id
+            """,
+            Ledger._open_lines_where(partner, companies, company, currency),
+        )
+        Ledger._flush()
+        result = self.env.execute_query(query)
+        debit_moves = Move.browse([move_id for move_id, balance in result if balance > 0])
+        credit_moves = Move.browse([move_id for move_id, balance in result if balance < 0])
+        invoices = debit_moves.filtered(lambda m: m.move_type in ("out_invoice", "out_receipt"))
+        invoices -= Move.browse([m.id for m in self._unpayable_reasons(invoices)])
+        credit_docs = credit_moves - self._reserved_credits(credit_moves)
+        return {"invoices": invoices, "credit_docs": credit_docs}
+
+    @api.model
+    def _reserved_credits(self, credit_docs):
+        """Credits set off by a payment whose transaction is pending or authorized."""
+        if not credit_docs:
+            return credit_docs
+        lines = (
+            self.env["payer.payment.line"]
+            .sudo()
+            .search(
+                [
+                    ("move_id", "in", credit_docs.ids),
+                    ("kind", "=", "credit"),
+                    ("payer_payment_id.state", "=", "processing"),
+                    ("payer_payment_id.transaction_ids.state", "in", LIVE_TX_STATES),
+                ]
+            )
+        )
+        return lines.move_id
+
+    # ------------------------------------------------------------------ checks before paying
+
+    def _invoices(self):
+        return self.line_ids.filtered(lambda line: line.kind == "invoice").move_id
+
+    def _credits(self):
+        return self.line_ids.filtered(lambda line: line.kind == "credit").move_id
+
+    def _check_unchanged(self):
+        """The selected documents still have the residuals they had when selected, and nothing
+        else is paying them: else the selection is cancelled and the customer starts again."""
+        self.ensure_one()
+        if self.state not in ("draft", "processing"):
+            raise UserError(self.env._("This payment is closed: start again from the TO PAY tab."))
+        documents = self.line_ids.move_id
+        lines = self._open_lines(
+            self.partner_id, self.company_id, self.currency_id, documents, self.company_id | self.company_id
+        )
+        residuals = {}
+        for line in lines:
+            residuals[line["move_id"]] = residuals.get(line["move_id"], 0.0) + abs(line["residual"])
+        changed = [
+            line.move_id.name
+            for line in self.line_ids
+            if float_compare(
+                residuals.get(line.move_id.id, 0.0), line.amount_residual, precision_rounding=self.currency_id.rounding
+            )
+            != 0
+        ]
+        changed += [move.name for move in self._unpayable_reasons(self._invoices())]
+        changed += [move.name for move in self._reserved_credits(self._credits()) if move not in self._live_credits()]
+        if changed:
+            self.sudo().write({"state": "cancel"})
+            raise UserError(
+                self.env._(
+                    "Your account changed since you selected these documents (%(documents)s): nothing was paid. "
+                    "Start again from the TO PAY tab.",
+                    documents=", ".join(sorted(set(changed))),
+                )
+            )
+
+    def _live_credits(self):
+        """Credits reserved by this payment's own live transaction."""
+        if self.transaction_ids.filtered(lambda tx: tx.state in LIVE_TX_STATES):
+            return self._credits()
+        return self.env["account.move"]
+
+    def _lock_documents(self):
+        """Take the selected documents for this database transaction, or refuse at once: two
+        requests at the same time for the same invoices or credits cannot both go on. Advisory
+        locks (per document) are released at commit or rollback."""
+        self.ensure_one()
+        for move_id in self.line_ids.move_id.ids:
+            [(taken,)] = self.env.execute_query(
+                SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", LOCK_NAMESPACE, move_id)
+            )
+            if not taken:
+                raise UserError(
+                    self.env._("A payment of these invoices is being started in another window: finish it there.")
+                )
+
+    def _release_stale_transactions(self, keep=None):
+        """Replace every earlier unfinished attempt on these invoices (draft or failed
+        transactions, whichever payment they were started from, but ``keep``) so that only one
+        can succeed; refuse if a transaction is already pending, authorized or done."""
+        self.ensure_one()
+        Tx = self.env["payment.transaction"].sudo()
+        invoices = self._invoices()
+        txs = Tx.search([("invoice_ids", "in", invoices.ids)]) | Tx.search(
+            [("payer_payment_id", "!=", False), ("payer_payment_id.line_ids.move_id", "in", self.line_ids.move_id.ids)]
+        )
+        txs |= self.transaction_ids
+        if txs.filtered(lambda tx: tx.state in LIVE_TX_STATES):
+            raise UserError(self.env._("A payment of these invoices is already awaiting confirmation."))
+        if self.transaction_ids.filtered(lambda tx: tx.state == "done"):
+            raise UserError(self.env._("This payment is already done."))
+        stale = txs.filtered(lambda tx: tx.state in STALE_TX_STATES) - (keep or Tx)
+        for tx in stale:
+            tx._payer_cancel_at_provider()
+        stale._set_canceled(
+            state_message=self.env._("Replaced by a new payment attempt (%(reference)s).", reference=self.name),
+            extra_allowed_states=("error",),
+        )
+        (stale.payer_payment_id - self).filtered(lambda p: p.state in ("draft", "processing")).write(
+            {"state": "cancel"}
+        )
+
+    def _prepare_transaction(self, provider_id, payment_method_id=None, token_id=None, flow=None):
+        """Everything checked before a transaction is created for this payment (under lock).
+
+        :return: the draft transaction of this payment to go on with, when the same request comes
+            again (double click, replay, second tab: one transaction, charged once at most), else
+            an empty recordset: the caller creates the transaction.
+        """
+        self.ensure_one()
+        if float_is_zero(self.amount, precision_rounding=self.currency_id.rounding):
+            raise UserError(self.env._("Your credits cover these invoices: there is nothing to pay by card."))
+        if not self.email:
+            raise UserError(self.env._("Enter the email address that receives the receipt."))
+        self._lock_documents()
+        if self.transaction_ids.filtered(lambda tx: tx.state in (*LIVE_TX_STATES, "done")):
+            raise UserError(self.env._("This payment was already made: it is awaiting confirmation or done."))
+        self._check_unchanged()
+        reuse = self.transaction_ids.filtered(
+            lambda tx: tx.state == "draft"
+            and tx.provider_id.id == provider_id
+            and tx.payment_method_id.id == (payment_method_id or tx.payment_method_id.id)
+            and tx.token_id.id == (token_id or False)
+            and tx.operation == f"online_{flow}"
+        ).sorted("id")[-1:]
+        self._release_stale_transactions(keep=reuse)
+        self.state = "processing"
+        return reuse
+
+    # ------------------------------------------------------------------ applying
+
+    def _apply_setoff(self):
+        """Reconcile each planned credit with its invoice installment, in the planned order and
+        amounts (a pair reconciles the smaller of the two residuals, which is the planned amount
+        as long as nothing else touched them; if something did, less is applied, never more)."""
+        Line = self.env["account.move.line"].sudo()
+        for setoff in self.setoff_ids.sorted("sequence"):
+            lines = Line.browse([setoff.credit_line_id.id, setoff.invoice_line_id.id])
+            if any(line.reconciled for line in lines):
+                continue
+            before = setoff.invoice_line_id.amount_residual_currency
+            lines.reconcile()
+            setoff.amount_applied = self.currency_id.round(before - setoff.invoice_line_id.amount_residual_currency)
+
+    def _mark_done(self, payment=None):
+        self.ensure_one()
+        self.write(
+            {"state": "done", "payment_id": payment.id if payment else False, "date_done": fields.Datetime.now()}
+        )
+        self._send_receipt()
+
+    def action_confirm_setoff(self):
+        """Credits cover the whole selection: set them off now (no card payment)."""
+        self.ensure_one()
+        if not float_is_zero(self.amount, precision_rounding=self.currency_id.rounding):
+            raise UserError(self.env._("These invoices are not fully covered by credits: pay the rest by card."))
+        if not self.email:
+            raise UserError(self.env._("Enter the email address that receives the receipt."))
+        self._lock_documents()
+        self._check_unchanged()
+        self._release_stale_transactions()
+        self._apply_setoff()
+        self._mark_done()
+        return True
+
+    def _on_transaction_done(self, transaction, payment):
+        """The provider confirmed the payment and Odoo posted and reconciled it."""
+        self.ensure_one()
+        if self.state == "done":
+            return
+        if self.state == "cancel":
+            # A replaced attempt went through anyway: the money is on the account as a credit.
+            self.message_post(
+                body=self.env._(
+                    "A cancelled payment attempt was confirmed by the provider (%(tx)s): its amount is an "
+                    "unallocated credit on the customer's account.",
+                    tx=transaction.reference,
+                )
+            )
+            return
+        self._mark_done(payment)
+
+    def _send_receipt(self):
+        template = self.env.ref("account_payer_portal.mail_template_payer_payment_receipt", raise_if_not_found=False)
+        if template and self.email:
+            template.sudo().send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+
+    # ------------------------------------------------------------------ presentation
+
+    def _receipt_lines(self):
+        """Per invoice: balance before, set off by credits, paid by the payment; per credit: used."""
+        self.ensure_one()
+        return self.line_ids.sorted(
+            lambda line: (line.kind != "invoice", line.move_id.invoice_date_due or line.move_id.date, line.id)
+        )
+
+    def _reference(self):
+        self.ensure_one()
+        done = self.transaction_ids.filtered(lambda tx: tx.state == "done")[:1]
+        return done.reference or self.name
+
+    def _portal_status(self):
+        """done | pending (awaiting confirmation) | failed | draft | cancel, for the confirmation screen."""
+        self.ensure_one()
+        if self.state in ("done", "cancel"):
+            return self.state
+        last = self.transaction_ids.sorted("id")[-1:]
+        if last.state in LIVE_TX_STATES:
+            return "pending"
+        if last.state == "done":
+            return "pending"  # confirmed by the provider, being posted
+        if last.state in ("error", "cancel"):
+            return "failed"
+        return "draft"

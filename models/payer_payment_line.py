@@ -1,0 +1,26 @@
+from odoo import fields, models
+
+
+class PayerPaymentLine(models.Model):
+    """A document of a payer portal payment: an invoice paid, or a credit set off."""
+
+    _name = "payer.payment.line"
+    _description = "Payer portal payment: document"
+    _order = "kind desc, id"
+
+    payer_payment_id = fields.Many2one("payer.payment", required=True, index=True, ondelete="cascade")
+    move_id = fields.Many2one("account.move", string="Document", required=True, index=True, ondelete="restrict")
+    kind = fields.Selection([("invoice", "Invoice paid"), ("credit", "Credit set off")], required=True)
+    currency_id = fields.Many2one(related="payer_payment_id.currency_id")
+    amount_residual = fields.Monetary(
+        string="Open amount", help="What was open on the document when the customer selected it."
+    )
+    amount_setoff = fields.Monetary(string="Set off", help="The part settled by credits (for a credit: what is used).")
+    amount_paid = fields.Monetary(
+        string="Paid", compute="_compute_amount_paid", help="The part of an invoice paid by the payment."
+    )
+
+    def _compute_amount_paid(self):
+        for line in self:
+            paid = line.amount_residual - line.amount_setoff if line.kind == "invoice" else 0.0
+            line.amount_paid = line.currency_id.round(paid) if line.currency_id else paid
