@@ -1,9 +1,14 @@
+import json
+from unittest.mock import patch
+
+import requests
 from lxml import html
 
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.sql_db import db_connect
 from odoo.tests import HttpCase, JsonRpcException, tagged
+from odoo.tools import mute_logger
 
 from .common import PayerPortalCommon
 
@@ -46,10 +51,12 @@ class PayerPaymentCommon(PayerPortalCommon):
         payment.email = "receipts@brightway.example.com"
         return payment
 
-    def _transaction(self, payment):
-        """A demo transaction created the way the portal's transaction route creates it."""
-        method = self.provider.payment_method_ids[:1]
-        reuse = payment._prepare_transaction(self.provider.id, method.id, None, "direct")
+    def _transaction(self, payment, provider=None):
+        """A transaction created the way the portal's transaction route creates it (demo provider
+        unless told)."""
+        provider = provider or self.provider
+        method = provider.payment_method_ids[:1]
+        reuse = payment._prepare_transaction(provider.id, method.id, None, "direct")
         if reuse:
             return reuse
         return (
@@ -57,9 +64,9 @@ class PayerPaymentCommon(PayerPortalCommon):
             .sudo()
             .create(
                 {
-                    "provider_id": self.provider.id,
+                    "provider_id": provider.id,
                     "payment_method_id": method.id,
-                    "reference": self.env["payment.transaction"]._compute_reference("demo", prefix=payment.name),
+                    "reference": self.env["payment.transaction"]._compute_reference(provider.code, prefix=payment.name),
                     "amount": payment.amount,
                     "currency_id": payment.currency_id.id,
                     "partner_id": self.contact.id,
@@ -74,6 +81,16 @@ class PayerPaymentCommon(PayerPortalCommon):
         tx._process("demo", {"reference": tx.reference, "simulated_state": state})
         tx._post_process()
         return tx
+
+    def _open_dispute(self, invoice):
+        return self.env["payer.dispute"].create(
+            {
+                "move_id": invoice.id,
+                "opened_by_id": self.contact.id,
+                "category_id": self.env["payer.dispute.category"].search([], limit=1).id,
+                "description": "Wrong price",
+            }
+        )
 
     def _open(self, move):
         return move.currency_id.round(
@@ -180,14 +197,7 @@ class TestPayerPayment(PayerPaymentCommon):
         self._pay(paid, 40.0)
         foreign = self._invoice(70.0, partner=self.other_customer)
         disputed = self._invoice(60.0, days_late=5)
-        self.env["payer.dispute"].create(
-            {
-                "move_id": disputed.id,
-                "opened_by_id": self.contact.id,
-                "category_id": self.env["payer.dispute.category"].search([], limit=1).id,
-                "description": "Wrong price",
-            }
-        )
+        self._open_dispute(disputed)
         before = self.Payment.search_count([])
         cases = {
             "another customer's": [invoice, foreign],
@@ -228,7 +238,8 @@ class TestPayerPayment(PayerPaymentCommon):
         second = self._transaction(again)
         self.assertEqual(first.state, "cancel")
         self.assertEqual(payment.state, "cancel")
-        self._demo_pay(first)  # the old tab pays anyway: the provider's answer is ignored
+        with mute_logger("odoo.addons.payment.models.payment_transaction"):
+            self._demo_pay(first)  # the old tab pays anyway: the provider's answer is refused
         self.assertEqual(first.state, "cancel")
         self.assertFalse(first.payment_id)
         self._demo_pay(second)
@@ -256,6 +267,94 @@ class TestPayerPayment(PayerPaymentCommon):
                 self._transaction(payment)
             self.assertFalse(payment.transaction_ids)
         self.assertTrue(self._transaction(payment), "once the other request ended, the payment goes on")
+
+
+@tagged("post_install", "-at_install")
+class TestPayerPaymentStripe(PayerPaymentCommon):
+    """Stripe, mocked at the HTTP boundary only (``requests``): every call Odoo makes to Stripe
+    is answered here and recorded."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Provider = cls.env["payment.provider"].sudo()
+        stripe = Provider.search([("code", "=", "stripe"), ("company_id", "=", cls.company.id)], limit=1)
+        if not stripe:
+            stripe = cls.env.ref("payment.payment_provider_stripe").sudo().copy({"company_id": cls.company.id})
+        card = cls.env.ref("payment.payment_method_card").sudo()
+        stripe.write(
+            {
+                "state": "test",
+                "is_published": True,
+                "stripe_secret_key": "sk_test_payer_portal",
+                "stripe_publishable_key": "pk_test_payer_portal",
+                "stripe_webhook_secret": "whsec_payer_portal",
+                "journal_id": cls.company_data["default_journal_bank"].id,
+                "payment_method_ids": [Command.set(card.ids)],
+            }
+        )
+        card.active = True
+        cls.stripe = stripe
+
+    def setUp(self):
+        super().setUp()
+        self.stripe_calls = []
+        self.intents = iter(("pi_first", "pi_second", "pi_third"))
+        patcher = patch("odoo.addons.payment.models.payment_provider.requests.request", side_effect=self._stripe_api)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def _stripe_api(self, method, url, **kwargs):
+        self.stripe_calls.append((method, url.removeprefix("https://api.stripe.com/v1/")))
+        response = requests.Response()
+        response.status_code = 200
+        response.url = url
+        if url.endswith("/cancel"):
+            body = {"id": url.split("/")[-2], "status": "canceled"}
+        elif not url.endswith("/payment_intents"):
+            body = {"id": "cus_payer_portal"}
+        else:
+            intent = next(self.intents)
+            body = {"id": intent, "client_secret": f"{intent}_secret", "status": "requires_payment_method"}
+        response._content = json.dumps(body).encode()
+        return response
+
+    def test_stripe_payment_replaced_attempt_is_cancelled_at_stripe(self):
+        old = self._invoice(300.0, days_late=40)
+        recent = self._invoice(200.0, days_late=10)
+        credit_note = self._invoice(120.0, move_type="out_refund")
+        payment = self._select([old, recent], [credit_note])
+        first = self._transaction(payment, self.stripe)
+        self.assertEqual(first._get_processing_values()["client_secret"], "pi_first_secret")
+        self.assertEqual(first.provider_reference, "pi_first")
+        # The customer starts again from TO PAY in another tab.
+        again = self._select([old, recent], [credit_note])
+        second = self._transaction(again, self.stripe)
+        self.assertIn(("POST", "payment_intents/pi_first/cancel"), self.stripe_calls)
+        self.assertEqual(first.state, "cancel")
+        second._get_processing_values()
+        second._process(
+            "stripe",
+            {
+                "reference": second.reference,
+                "payment_intent": {"id": "pi_second", "status": "succeeded", "amount": 38000, "currency": "usd"},
+                "payment_method": {"type": "card", "card": {"brand": "visa"}},
+            },
+        )
+        self.assertEqual(second.state, "done")
+        second._post_process()
+        self.assertEqual(again.state, "done")
+        self.assertEqual(second.payment_id.amount, 380.0)
+        self.assertEqual((self._open(old), self._open(recent), self._open(credit_note)), (0.0, 0.0, 0.0))
+        self.assertEqual(
+            [call for call in self.stripe_calls if call[1].startswith("payment_intents")],
+            [("POST", "payment_intents"), ("POST", "payment_intents/pi_first/cancel"), ("POST", "payment_intents")],
+        )
+
+    def test_provider_form_warns_without_webhook_secret(self):
+        arch = self.env["payment.provider"].get_view(view_type="form")["arch"]
+        self.assertIn("o_payer_stripe_webhook_warning", arch)
+        self.assertIn("stripe_webhook_secret", arch)
 
 
 @tagged("post_install", "-at_install")
@@ -316,6 +415,16 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
         self.assertTrue(response.headers["Location"].endswith(f"/my/payer-portal/pay/{payment.id}"))
         self.assertEqual(payment.amount, 450.0)
         self.assertEqual(payment.email, self.contact.email, "prefilled for a logged-in customer")
+
+    def test_pay_all_takes_every_payable_invoice_and_credit_of_the_section(self):
+        self.authenticate("payer_paula", "payer_paula")
+        disputed = self._invoice(70.0, days_late=8, today=self.today)
+        self._open_dispute(disputed)  # left out: an open dispute blocks its payment
+        self._post_selection(mode="all")
+        payment = self._new_payment()
+        self.assertEqual(payment._invoices(), self.invoice_a | self.invoice_b)
+        self.assertEqual(payment._credits(), self.credit_note)
+        self.assertEqual((payment.amount_invoices, payment.amount_credits, payment.amount), (500.0, 50.0, 450.0))
 
     def test_bad_selections_are_refused_as_a_whole(self):
         self.authenticate("payer_paula", "payer_paula")
