@@ -505,6 +505,29 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
         self.assertEqual(done.xpath("//div[contains(@class, 'o_payer_payment_done')]/@data-status"), ["done"])
         self.assertEqual(self.invoice_a.amount_residual + self.invoice_b.amount_residual, 0.0)
 
+    def test_pending_invoice_is_refused(self):
+        self.authenticate("payer_paula", "payer_paula")
+        pending = self._select([self.invoice_a])
+        self._demo_pay(self._transaction(pending), state="pending")
+        response = self._post_selection([self.invoice_a, self.invoice_b])
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("awaiting payment confirmation", self._flash())
+        self.assertEqual(self._new_payment(), pending, "nothing new was created")
+
+    def test_two_requests_at_once_end_with_one_transaction(self):
+        self.authenticate("payer_paula", "payer_paula")
+        self._post_selection([self.invoice_a])
+        payment = self._new_payment()
+        # Another request (another database connection) is creating the transaction right now.
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (725_019, self.invoice_a.id))
+            with self.assertRaisesRegex(JsonRpcException, "another window"):
+                self._transaction_request(payment, 300.0)
+        self.assertFalse(payment.transaction_ids)
+        self._transaction_request(payment, 300.0)
+        self._transaction_request(payment, 300.0)
+        self.assertEqual(len(payment.transaction_ids), 1)
+
     def test_another_customer_payment_answers_not_found(self):
         self.authenticate("payer_paula", "payer_paula")
         self._post_selection([self.invoice_a])
