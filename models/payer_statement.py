@@ -64,8 +64,9 @@ class PayerStatement(models.AbstractModel):
     @api.model
     def _flush_ledger(self):
         """Write pending ORM changes of what the statement's SQL reads."""
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        self.env["account.move"].flush_model(["company_id", "state", "date", "name", "ref", "move_type"])
+        self.env["account.move"].flush_model(
+            ["company_id", "state", "date", "name", "ref", "move_type", "origin_payment_id", "statement_line_id"]
+        )
         self.env["account.move.line"].flush_model(
             [
                 "partner_id",
@@ -99,15 +100,18 @@ class PayerStatement(models.AbstractModel):
 
     @api.model
     def _lines_where(self, partner, company):
-        """SQL condition selecting every posted receivable line of ``partner``'s account."""
+        """SQL condition selecting every posted receivable line of ``partner``'s account.
+
+        The customer's contacts and the receivable accounts are searched with the ORM (the
+        ledger's :meth:`~payer.portal.ledger._receivable_scope`), which writes pending changes
+        first: a customer created in the same transaction, whose ``commercial_partner_id`` is
+        not yet in the database, keeps its lines."""
+        account_ids, partner_ids = self.env["payer.portal.ledger"]._receivable_scope(partner)
         return SQL(" AND ").join(
             [
-                SQL(
-                    "aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = %s)",
-                    partner.commercial_partner_id.id,
-                ),
+                SQL("aml.partner_id = ANY(%s)", partner_ids),
+                SQL("aml.account_id = ANY(%s)", account_ids),
                 SQL("aml.parent_state = 'posted'"),
-                SQL("aml.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')"),
                 SQL("aml.company_id = %s", company.id),
             ]
         )
@@ -116,13 +120,17 @@ class PayerStatement(models.AbstractModel):
     def _get_statement_data(self, partner, company, date_from, date_to):
         """Everything a statement shows; see the class docstring.
 
+        Three SQL queries whatever the number of movements (balances and period totals, the
+        movements with their running balance by a window function, the aging as of
+        ``date_to``); Python only labels the movements.
+
         :return: dict with ``partner`` (commercial), ``company``, ``date_from``, ``date_to`` and
             ``sections``: a list (company currency first, then by code) of dicts with
             ``currency``, ``opening``, ``closing``, ``debit``, ``credit`` (period totals),
             ``lines`` and ``aging`` (a dict with the keys of the ledger's ``FIGURES``). Each line
             has ``move_id``, ``date``, ``reference``, ``description``, ``kind``, ``due_date``,
-            ``debit``, ``credit`` and ``balance`` (running). Amounts are floats rounded in the
-            section's currency; credits are positive in ``credit``, negative in the aging.
+            ``debit``, ``credit`` and ``balance`` (running). Amounts are floats: exact sums (in
+            SQL) of the stored amounts; credits are positive in ``credit``, negative in the aging.
         """
         partner = partner.commercial_partner_id
         self._check_period(company, date_from, date_to)
@@ -131,26 +139,18 @@ class PayerStatement(models.AbstractModel):
         balances = self._get_balances(where, date_from, date_to)
         movements = self._get_movements(where, date_from, date_to)
         aging = self._get_aging(where, date_to)
-        currency_ids = set(balances) | set(movements) | set(aging)
         Currency = self.env["res.currency"].sudo()
         sections = []
-        for currency in Currency.browse(currency_ids):
-            opening = currency.round(balances.get(currency.id, 0.0))
-            lines, balance, total_debit, total_credit = [], opening, 0.0, 0.0
-            for line in movements.get(currency.id, []):
-                debit, credit = currency.round(line.pop("debit")), currency.round(line.pop("credit"))
-                balance = currency.round(balance + debit - credit)
-                total_debit += debit
-                total_credit += credit
-                lines.append({**line, "debit": debit, "credit": credit, "balance": balance})
+        for currency in Currency.browse(set(balances) | set(movements) | set(aging)):
+            opening, closing, debit, credit = (currency.round(a) for a in balances.get(currency.id, (0.0,) * 4))
             sections.append(
                 {
                     "currency": currency,
                     "opening": opening,
-                    "closing": balance,
-                    "debit": currency.round(total_debit),
-                    "credit": currency.round(total_credit),
-                    "lines": lines,
+                    "closing": closing,
+                    "debit": debit,
+                    "credit": credit,
+                    "lines": movements.get(currency.id, []),
                     "aging": self._aging_figures(currency, aging.get(currency.id)),
                 }
             )
@@ -164,45 +164,73 @@ class PayerStatement(models.AbstractModel):
         }
 
     @api.model
+    def _entries_sql(self, where, date_from, date_to):
+        """The journal entries up to ``date_to``, one row per entry and currency: ``currency_id``,
+        ``move_id``, ``date``, ``in_period``, ``label`` (of its first line), ``due`` (its earliest
+        due date) and ``amount`` (its receivable lines summed). An entry has one date, so it is
+        either before the period or in it."""
+        return SQL(
+            """
+            SELECT aml.currency_id, aml.move_id, aml.date, aml.date >= %(date_from)s AS in_period,
+                   MIN(aml.name) AS label, MIN(aml.date_maturity) AS due, SUM(aml.amount_currency) AS amount
+              FROM account_move_line aml
+             WHERE %(where)s AND aml.date <= %(date_to)s
+          GROUP BY aml.currency_id, aml.move_id, aml.date
+            """,
+            where=where,
+            date_from=date_from,
+            date_to=date_to,
+        )
+
+    @api.model
     def _get_balances(self, where, date_from, date_to):
-        """Opening balance per currency id, for the currencies with any line up to ``date_to``."""
+        """Per currency id with any entry up to ``date_to``: (opening, closing, debit, credit),
+        the period's debits and credits being the entries' net amounts."""
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT aml.currency_id, COALESCE(SUM(aml.amount_currency) FILTER (WHERE aml.date < %s), 0)
-                  FROM account_move_line aml
-                 WHERE %s AND aml.date <= %s
-              GROUP BY aml.currency_id
+                WITH entry AS (%s)
+                SELECT currency_id,
+                       COALESCE(SUM(amount) FILTER (WHERE NOT in_period), 0),
+                       SUM(amount),
+                       COALESCE(SUM(amount) FILTER (WHERE in_period AND amount > 0), 0),
+                       COALESCE(-SUM(amount) FILTER (WHERE in_period AND amount < 0), 0)
+                  FROM entry
+              GROUP BY currency_id
                 """,
-                date_from,
-                where,
-                date_to,
+                self._entries_sql(where, date_from, date_to),
             )
         )
-        return dict(rows)
+        return {currency_id: amounts for currency_id, *amounts in rows}
 
     @api.model
     def _get_movements(self, where, date_from, date_to):
         """The movements of the period per currency id: one per journal entry and currency, in
-        date order (then by entry), the entry's receivable lines summed. Entries that net to zero
-        in the currency (e.g. exchange differences, booked in the company currency only) are left
-        out: they do not move the balance."""
+        date order (then by entry), with the running balance (opening balance plus the movements
+        so far, summed in SQL). Entries that net to zero in the currency (e.g. exchange
+        differences, booked in the company currency only) are left out: they do not move the
+        balance."""
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT aml.currency_id, aml.move_id, aml.date, move.name, move.ref, move.move_type,
+                WITH entry AS (%(entries)s),
+                opening AS (
+                    SELECT currency_id, SUM(amount) AS amount FROM entry WHERE NOT in_period GROUP BY currency_id
+                )
+                SELECT entry.currency_id, entry.move_id, entry.date, move.name, move.ref, move.move_type,
                        move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL,
-                       MIN(aml.name), MIN(aml.date_maturity), SUM(aml.amount_currency)
-                  FROM account_move_line aml
-                  JOIN account_move move ON move.id = aml.move_id
-                 WHERE %s AND aml.date BETWEEN %s AND %s
-              GROUP BY aml.currency_id, aml.move_id, aml.date, move.id
-                HAVING SUM(aml.amount_currency) != 0
-              ORDER BY aml.currency_id, aml.date, move.name, aml.move_id
+                       entry.label, entry.due, entry.amount,
+                       COALESCE(opening.amount, 0) + SUM(entry.amount) OVER (
+                           PARTITION BY entry.currency_id ORDER BY entry.date, move.name, entry.move_id
+                           ROWS UNBOUNDED PRECEDING
+                       )
+                  FROM entry
+                  JOIN account_move move ON move.id = entry.move_id
+             LEFT JOIN opening ON opening.currency_id = entry.currency_id
+                 WHERE entry.in_period AND entry.amount != 0
+              ORDER BY entry.currency_id, entry.date, move.name, entry.move_id
                 """,
-                where,
-                date_from,
-                date_to,
+                entries=self._entries_sql(where, date_from, date_to),
             )
         )
         kind_labels = {
@@ -212,7 +240,7 @@ class PayerStatement(models.AbstractModel):
             "other": self.env._("Other"),
         }
         movements = {}
-        for currency_id, move_id, date, name, ref, move_type, is_payment, label, due, amount in rows:
+        for currency_id, move_id, date, name, ref, move_type, is_payment, label, due, amount, balance in rows:
             if move_type == "out_invoice":
                 kind = "invoice"
             elif move_type == "out_refund":
@@ -231,45 +259,54 @@ class PayerStatement(models.AbstractModel):
                     "due_date": due if kind == "invoice" or amount > 0 else None,
                     "debit": amount if amount > 0 else 0.0,
                     "credit": -amount if amount < 0 else 0.0,
+                    "balance": balance,
                 }
             )
         return movements
 
     @api.model
     def _get_aging(self, where, date_to):
-        """The aging of what was open at ``date_to``, per currency id: the bucket sums of the
-        lines' residuals as of ``date_to`` (only reconciliations dated on or before it count)."""
-        late = SQL("(%s::date - COALESCE(line.date_maturity, line.date))", date_to)
+        """The aging of what was open at ``date_to``, per currency id: the sums of the lines'
+        residuals as of ``date_to`` (only reconciliations dated on or before it count) in each of
+        the ledger's buckets (``BUCKETS``, then ``credits``), the ledger's
+        :meth:`~payer.portal.ledger._bucket_sql` telling which."""
+        bucket = self.env["payer.portal.ledger"]._bucket_sql(
+            SQL("open_line.residual"), SQL("open_line.due"), SQL("%s::date", date_to)
+        )
+        sums = SQL(", ").join(SQL("SUM(residual) FILTER (WHERE bucket = %s)", key) for key in (*BUCKETS, "credits"))
         rows = self.env.execute_query(
             SQL(
                 """
-                WITH line AS (
-                    SELECT aml.currency_id, aml.date, aml.date_maturity,
-                           aml.amount_currency
-                           - COALESCE((SELECT SUM(p.debit_amount_currency)
-                                         FROM account_partial_reconcile p
-                                        WHERE p.debit_move_id = aml.id AND p.max_date <= %(to)s), 0)
-                           + COALESCE((SELECT SUM(p.credit_amount_currency)
-                                         FROM account_partial_reconcile p
-                                        WHERE p.credit_move_id = aml.id AND p.max_date <= %(to)s), 0)
-                           AS residual
+                WITH line AS MATERIALIZED (
+                    SELECT aml.id, aml.currency_id, COALESCE(aml.date_maturity, aml.date) AS due, aml.amount_currency
                       FROM account_move_line aml
                      WHERE %(where)s AND aml.date <= %(to)s
+                ), settled AS (
+                    SELECT p.debit_move_id AS line_id, p.debit_amount_currency AS amount
+                      FROM account_partial_reconcile p
+                     WHERE p.debit_move_id IN (SELECT id FROM line) AND p.max_date <= %(to)s
+                 UNION ALL
+                    SELECT p.credit_move_id, -p.credit_amount_currency
+                      FROM account_partial_reconcile p
+                     WHERE p.credit_move_id IN (SELECT id FROM line) AND p.max_date <= %(to)s
+                ), open_line AS (
+                    SELECT line.currency_id, line.due, line.amount_currency - COALESCE(settled.amount, 0) AS residual
+                      FROM line
+                 LEFT JOIN (SELECT line_id, SUM(amount) AS amount FROM settled GROUP BY line_id) settled
+                        ON settled.line_id = line.id
+                ), bucketed AS (
+                    SELECT open_line.currency_id, open_line.residual, %(bucket)s AS bucket
+                      FROM open_line
+                     WHERE open_line.residual != 0
                 )
-                SELECT line.currency_id,
-                       SUM(line.residual) FILTER (WHERE line.residual > 0 AND %(late)s <= 0),
-                       SUM(line.residual) FILTER (WHERE line.residual > 0 AND %(late)s BETWEEN 1 AND 30),
-                       SUM(line.residual) FILTER (WHERE line.residual > 0 AND %(late)s BETWEEN 31 AND 60),
-                       SUM(line.residual) FILTER (WHERE line.residual > 0 AND %(late)s BETWEEN 61 AND 90),
-                       SUM(line.residual) FILTER (WHERE line.residual > 0 AND %(late)s > 90),
-                       SUM(line.residual) FILTER (WHERE line.residual < 0)
-                  FROM line
-                 WHERE line.residual != 0
-              GROUP BY line.currency_id
+                SELECT currency_id, %(sums)s
+                  FROM bucketed
+              GROUP BY currency_id
                 """,
                 to=date_to,
                 where=where,
-                late=late,
+                bucket=bucket,
+                sums=sums,
             )
         )
         return {row[0]: row[1:] for row in rows}

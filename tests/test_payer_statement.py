@@ -168,6 +168,21 @@ class TestPayerStatement(PayerStatementCommon):
         self.assertEqual(eur["aging"]["balance_due"], 180.0)
         self.assertEqual(self._section(data)["closing"], 920.0, "the EUR documents leave the USD section alone")
 
+    def test_queries_do_not_grow_with_the_movements(self):
+        def count_queries():
+            self._statement(date(2024, 1, 1), date(2024, 3, 31))  # warm the caches
+            before = self.env.cr.sql_log_count
+            data = self._statement(date(2024, 1, 1), date(2024, 3, 31))
+            return self.env.cr.sql_log_count - before, len(self._section(data)["lines"])
+
+        queries, lines = count_queries()
+        for day in range(1, 21):
+            invoice = self._invoice(10.0 + day, f"2024-03-{day:02d}")
+            self._pay(invoice, 5.0, f"2024-03-{day + 1:02d}")
+        more_queries, more_lines = count_queries()
+        self.assertEqual(more_lines, lines + 40)
+        self.assertEqual(more_queries, queries)
+
     def test_other_customers_are_not_in_the_statement(self):
         self._invoice(999.0, "2024-02-05", partner=self.partner_a)
         section = self._section(self._statement(date(2024, 2, 1), date(2024, 2, 29)))
@@ -478,9 +493,31 @@ OPERATIONS = st.lists(
 
 @tagged("post_install", "-at_install")
 class TestPayerStatementProperties(PayerStatementCommon):
-    @settings(max_examples=15, deadline=None, database=None)
-    # a new customer whose only movement is a payment (its commercial partner is not yet flushed)
+    """Random ledgers of a new customer each (all in one transaction: the examples add up)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The company's first entry, before every random period (a period ending before it is
+        # refused, which is tested elsewhere; without it, whether a period is refused would
+        # depend on the examples run before).
+        cls._invoice(10.0, "2023-12-01", partner=cls.partner_a)
+
+    # derandomize: the same examples on every run (a failure is reproducible, CI is stable);
+    # the explicit examples run first, then 60 generated ones.
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    # A new customer whose only movements are payments: nothing in the test flushes its
+    # ``commercial_partner_id``, which the statement's SQL must not depend on (it once read no
+    # line at all and gave no section, while the ledger said -1.0).
     @example(operations=[("payment", 0, 100)], start=0, length=0)
+    # Paid after `to`: open in the aging as of `to`, the payment not in the period.
+    @example(operations=[("invoice", 0, 10_000), ("partial", 60, 4_000)], start=0, length=30)
+    # Movements on `from` and on `to`, a payment before the period, a credit note in it.
+    @example(
+        operations=[("payment", 0, 500), ("invoice", 10, 2_000), ("refund", 20, 300), ("partial", 20, 700)],
+        start=10,
+        length=10,
+    )
     @given(
         operations=OPERATIONS,
         start=st.integers(min_value=0, max_value=120),

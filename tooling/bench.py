@@ -89,3 +89,29 @@ for _ in range(5):
     env.invalidate_all()
 print(f"rows of one page (50 per currency, 3 currencies): median {statistics.median(timings):.1f} ms")
 env.cr.commit()
+
+# Statements (issue 7): the data of a statement whose period holds every invoice of the customer
+# (N movements), then the period of its latest 1,000 movements, whose PDF dev.py times over HTTP.
+Statement = env["payer.statement"]
+first = env["account.move"].search([("partner_id", "=", customer.id), ("state", "=", "posted")], order="date", limit=1)
+date_from, date_to = first.date, Ledger._today(company)
+timings = []
+for _ in range(7):
+    t0 = time.perf_counter()
+    data = Statement._get_statement_data(customer, company, date_from, date_to)
+    timings.append((time.perf_counter() - t0) * 1000)
+    env.invalidate_all()
+dates = sorted((line["date"] for section in data["sections"] for line in section["lines"]), reverse=True)
+print(
+    f"statement data (_get_statement_data) of {len(dates)} movements ({date_from} to {date_to}): "
+    f"median {statistics.median(timings):.0f} ms, best {min(timings):.0f} ms"
+)
+pdf_from = dates[min(999, len(dates) - 1)]
+pdf_lines = sum(1 for d in dates if d >= pdf_from)
+if os.environ.get("PAYER_BENCH_STATEMENT"):
+    with open(os.environ["PAYER_BENCH_STATEMENT"], "w") as period:
+        period.write(f"{pdf_from} {date_to} {pdf_lines}\n")
+if os.environ.get("PAYER_BENCH_URL"):
+    # wkhtmltopdf fetches the report's style sheets from the benchmark's HTTP server
+    env["ir.config_parameter"].set_param("report.url", os.environ["PAYER_BENCH_URL"])
+env.cr.commit()

@@ -746,6 +746,20 @@ for _ in range(6):
     walls.append((time.perf_counter() - t0) * 1000)
 assert b"data-payer-figure" in body, "the page shows no figure"
 print(f"page wall time seen by the client: median {statistics.median(walls[1:]):.0f} ms ({len(body) // 1024} KiB)")
+if len(sys.argv) > 4:  # the statement PDF (wkhtmltopdf) of the period chosen by tooling/bench.py
+    date_from, date_to, lines = sys.argv[2:5]
+    query = urllib.parse.urlencode({"date_from": date_from, "date_to": date_to, "format": "pdf"})
+    walls = []
+    for _ in range(4):
+        t0 = time.perf_counter()
+        body = opener.open(base + "/my/payer-portal/statement?" + query).read()
+        walls.append(time.perf_counter() - t0)
+    assert body.startswith(b"%PDF"), "the statement is not a PDF"
+    pages = len(re.findall(rb"/Type\\s*/Page[^s]", body))
+    print(
+        f"statement PDF of {lines} lines ({date_from} to {date_to}, {pages} pages, {len(body) // 1024} KiB): "
+        f"wall time median {statistics.median(walls[1:]):.1f} s (first {walls[0]:.1f} s)"
+    )
 """
 
 
@@ -779,12 +793,16 @@ def cmd_bench(args):
         if not reuse:
             say(f"creating {args.n} open invoices (this takes a while)")
         cmd = [str(VPY), "-m", "odoo", "shell", "-c", str(CONF), "-d", db, "--no-http", "--log-level=warn"]
+        port = free_port()
+        period_file = CACHE / "logs" / f"{db}.statement"
+        period_file.unlink(missing_ok=True)
         with open(script) as stdin:
             bench_env = dict(env, PAYER_BENCH_N=str(args.n), PAYER_BENCH_REUSE="1" if reuse else "")
+            bench_env.update(PAYER_BENCH_URL=f"http://127.0.0.1:{port}", PAYER_BENCH_STATEMENT=str(period_file))
             res = subprocess.run(cmd, stdin=stdin, env=bench_env, check=False)
         if res.returncode:
             raise Fail("the benchmark script failed (see above).")
-        port = free_port()
+        period = period_file.read_text().split() if period_file.exists() else []
         with open(logfile, "w") as log:
             server = subprocess.Popen(
                 odoo_cmd("-d", db, f"--db-filter=^{db}$", "--http-interface=127.0.0.1", f"--http-port={port}",
@@ -797,7 +815,7 @@ def cmd_bench(args):
                     socket.create_connection(("127.0.0.1", port), timeout=1).close()
                     break
                 time.sleep(0.5)
-            run([str(VPY), "-c", BENCH_HTTP, base], env=env)
+            run([str(VPY), "-c", BENCH_HTTP, base, *period], env=env)
         # Odoo logs each request with: query count, SQL time, other time (seconds).
         stats = [
             (int(m.group(1)), float(m.group(2)), float(m.group(3)))
@@ -811,6 +829,12 @@ def cmd_bench(args):
                 f"{server_ms[len(server_ms) // 2]:.0f} ms (best {server_ms[0]:.0f} ms), "
                 f"{'/'.join(map(str, queries))} SQL queries"
             )
+        pdf_log = r'"GET /my/payer-portal/statement\?\S*format=pdf HTTP/1.1" 200 - \d+ ([\d.]+) ([\d.]+)'
+        pdf_times = [float(m.group(1)) + float(m.group(2)) for m in re.finditer(pdf_log, logfile.read_text())]
+        pdf_times = sorted(pdf_times[1:])  # the first request builds the report's assets
+        if pdf_times:
+            median = pdf_times[len(pdf_times) // 2]
+            print(f"statement PDF: server time median {median:.1f} s (best {pdf_times[0]:.1f} s)")
         return 0
     finally:
         if server:
