@@ -398,7 +398,7 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
         page = html.fromstring(self.url_open("/my/payer-portal").content)
         usd = page.xpath(f"//section[@data-currency='{self.usd.name}']")[0]
         checks = {
-            row.get("data-activity"): row.xpath(".//input[contains(@class, 'o_payer_pay_check')]")[0]
+            row.get("data-pay-activity"): row.xpath(".//input[contains(@class, 'o_payer_pay_check')]")[0]
             for row in usd.xpath(".//tr[contains(@class, 'o_payer_pay_row')]")
         }
         self.assertEqual(set(checks), {self.invoice_a.name, self.invoice_b.name, self.credit_note.name})
@@ -442,7 +442,14 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
                 response = self._post_selection(invoices, credit_docs, currency=currency)
                 self.assertEqual(response.status_code, 303)
                 self.assertIn("/my/payer-portal?", response.headers["Location"])
-                self.assertIn(message, self._flash())
+                page = html.fromstring(self.url_open(response.headers["Location"]).content)
+                self.assertIn(message, page.xpath("string(//*[contains(@class, 'o_payer_pay_error')])"))
+                section = (currency or self.usd).name
+                self.assertEqual(
+                    page.xpath(f"//section[@data-currency='{section}']//*[contains(@class, 'active')]/@class"),
+                    ["nav-link o_payer_tab_to_pay active", "tab-pane fade o_payer_to_pay_pane show active"],
+                    "back on the TO PAY tab of the section",
+                )
         self.assertFalse(self._new_payment())
 
     def test_csrf_on_every_post(self):
@@ -564,14 +571,7 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
         self.assertTrue(result["reference"].startswith(payment.name))
 
     def test_preview_cannot_pay(self):
-        manager = self.env["res.users"].create(
-            {
-                "login": "payer_pay_manager",
-                "password": "payer_pay_manager",
-                "name": "AR Manager",
-                "group_ids": [Command.set([self.env.ref("account.group_account_invoice").id])],
-            }
-        )
+        manager = self._account_manager("payer_pay_manager")
         self.authenticate(manager.login, manager.login)
         self.url_open(f"/my/payer-portal/preview/{self.customer.id}")
         page = html.fromstring(self.url_open("/my/payer-portal").content)

@@ -14,12 +14,12 @@ registry.category("web_tour.tours").add("account_payer_portal_pay", {
         },
         {
             content: "Select the overdue invoice",
-            trigger: "section[data-currency='USD'] tr.o_payer_pay_row_invoice[data-status='overdue'] input",
+            trigger: "section[data-currency='USD'] tr.o_payer_pay_row_invoice[data-pay-status='overdue'] input",
             run: "click",
         },
         {
             content: "Select the invoice not yet due",
-            trigger: "section[data-currency='USD'] tr.o_payer_pay_row_invoice[data-status='due'] input",
+            trigger: "section[data-currency='USD'] tr.o_payer_pay_row_invoice[data-pay-status='due'] input",
             run: "click",
         },
         {
