@@ -53,7 +53,8 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
         partner = self._payer_portal_acting_partner()
         companies = self._payer_portal_companies()
         company = companies.filtered(lambda c: str(c.id) == str(company_id))
-        currency = request.env["res.currency"].sudo().search([("id", "=", int(currency_id or 0))])
+        currency_ids = [int(currency_id)] if str(currency_id or "").isdigit() else []
+        currency = request.env["res.currency"].sudo().browse(currency_ids).exists()
         section = f"{company.id}-{currency.name}"
         try:
             if not company or not currency:

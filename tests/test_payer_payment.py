@@ -376,9 +376,9 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
     def _post_selection(self, invoices=(), credit_docs=(), currency=None, mode="selected", csrf=True):
         data = {
             "company_id": self.company.id,
-            "currency_id": (currency or self.usd).id,
+            "currency_id": currency if isinstance(currency, str) else (currency or self.usd).id,
             "mode": mode,
-            "invoice_ids": [m.id for m in invoices],
+            "invoice_ids": [m if isinstance(m, str) else m.id for m in invoices],
             "credit_ids": [m.id for m in credit_docs],
         }
         if csrf:
@@ -436,6 +436,8 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
             "already paid": ([paid], [], None, "nothing left to pay"),
             "nothing": ([], [], None, "Select at least one invoice"),
             "wrong section": ([self.invoice_a], [], self.eur, "is not in EUR"),
+            "not a currency": ([self.invoice_a], [], "usd'--", "cannot be paid here"),
+            "not an id": (["1 OR 1=1"], [], None, "selection is not valid"),
         }
         for case, (invoices, credit_docs, currency, message) in cases.items():
             with self.subTest(case):
@@ -444,6 +446,8 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
                 self.assertIn("/my/payer-portal?", response.headers["Location"])
                 page = html.fromstring(self.url_open(response.headers["Location"]).content)
                 self.assertIn(message, page.xpath("string(//*[contains(@class, 'o_payer_pay_error')])"))
+                if isinstance(currency, str):
+                    continue  # no section to go back to
                 section = (currency or self.usd).name
                 self.assertEqual(
                     page.xpath(f"//section[@data-currency='{section}']//*[contains(@class, 'active')]/@class"),
