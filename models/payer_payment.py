@@ -301,14 +301,12 @@ class PayerPayment(models.Model):
 
     def _check_unchanged(self):
         """The selected documents still have the residuals they had when selected, and nothing
-        else is paying them: else the selection is cancelled and the customer starts again."""
+        else is paying them: else nothing happens and the customer starts again from TO PAY."""
         self.ensure_one()
         if self.state not in ("draft", "processing"):
             raise UserError(self.env._("This payment is closed: start again from the TO PAY tab."))
         documents = self.line_ids.move_id
-        lines = self._open_lines(
-            self.partner_id, self.company_id, self.currency_id, documents, self.company_id | self.company_id
-        )
+        lines = self._open_lines(self.partner_id, self.company_id, self.currency_id, documents, self.company_id)
         residuals = {}
         for line in lines:
             residuals[line["move_id"]] = residuals.get(line["move_id"], 0.0) + abs(line["residual"])
@@ -321,9 +319,8 @@ class PayerPayment(models.Model):
             != 0
         ]
         changed += [move.name for move in self._unpayable_reasons(self._invoices())]
-        changed += [move.name for move in self._reserved_credits(self._credits()) if move not in self._live_credits()]
+        changed += [move.name for move in self._reserved_credits(self._credits())]
         if changed:
-            self.sudo().write({"state": "cancel"})
             raise UserError(
                 self.env._(
                     "Your account changed since you selected these documents (%(documents)s): nothing was paid. "
@@ -331,12 +328,6 @@ class PayerPayment(models.Model):
                     documents=", ".join(sorted(set(changed))),
                 )
             )
-
-    def _live_credits(self):
-        """Credits reserved by this payment's own live transaction."""
-        if self.transaction_ids.filtered(lambda tx: tx.state in LIVE_TX_STATES):
-            return self._credits()
-        return self.env["account.move"]
 
     def _lock_documents(self):
         """Take the selected documents for this database transaction, or refuse at once: two

@@ -254,7 +254,7 @@ class TestPayerPayment(PayerPaymentCommon):
         self._pay(invoice, 30.0)
         with self.assertRaisesRegex(UserError, "Your account changed"):
             self._transaction(payment)
-        self.assertEqual(payment.state, "cancel")
+        self.assertEqual(payment.state, "draft")
         self.assertFalse(payment.transaction_ids)
 
     def test_two_requests_at_once_one_goes_on(self):
