@@ -115,3 +115,25 @@ if os.environ.get("PAYER_BENCH_URL"):
     # wkhtmltopdf fetches the report's style sheets from the benchmark's HTTP server
     env["ir.config_parameter"].set_param("report.url", os.environ["PAYER_BENCH_URL"])
 env.cr.commit()
+
+# TO PAY (issue 6): PAY ALL of the largest section (every open invoice of one currency), i.e. the
+# server-side check of the selection and its set-off plan; rolled back.
+Payment = env["payer.payment"]
+largest = max(sections, key=lambda s: s["invoice_count"])
+timings = []
+for _ in range(3):
+    with env.cr.savepoint(flush=False) as savepoint:
+        t0 = time.perf_counter()
+        selection = Payment._create_from_selection(
+            customer, company, largest["currency"], pay_all=True, companies=company
+        )
+        selection.flush_recordset()
+        timings.append(time.perf_counter() - t0)
+        count = len(selection.line_ids)
+        savepoint.rollback()
+    env.invalidate_all()
+print(
+    f"TO PAY: PAY ALL selection of {count} {largest['currency'].name} invoices: "
+    f"median {statistics.median(timings):.2f} s, best {min(timings):.2f} s"
+)
+env.cr.rollback()
