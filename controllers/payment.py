@@ -196,6 +196,7 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
             kwargs.update(tokenization_requested=False)
             if kwargs.get("flow") == "token":
                 raise ValidationError(request.env._("Log in to pay with a saved payment method."))
+        self._payer_check_payment_option(payment, kwargs)
         try:
             tx_sudo = payment._prepare_transaction(
                 kwargs.get("provider_id"), kwargs.get("payment_method_id"), kwargs.get("token_id"), kwargs.get("flow")
@@ -219,6 +220,21 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
                 **kwargs,
             )
         return tx_sudo._get_processing_values()
+
+    def _payer_check_payment_option(self, payment, kwargs):
+        """The provider, method or token sent by the browser must be one the payment form offered
+        for this payment (enabled, published, of the payment's company and currency)."""
+        values = self._payer_payment_form_values(payment)
+        provider_id = kwargs.get("provider_id")
+        offered = values["providers_sudo"].filtered(lambda provider: provider.id == provider_id)
+        if kwargs.get("flow") == "token":
+            valid = offered and values["tokens_sudo"].filtered(lambda token: token.id == kwargs.get("token_id"))
+        else:
+            valid = offered and values["payment_methods_sudo"].filtered(
+                lambda method: method.id == kwargs.get("payment_method_id")
+            )
+        if not valid:
+            raise ValidationError(request.env._("This payment method is not available here: reload the page."))
 
     @http.route("/my/payer-portal/pay/<int:payment_id>/done", type="http", auth="public", website=True)
     def payer_portal_pay_done(self, payment_id, **kw):

@@ -516,6 +516,23 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
         self.assertEqual(done.xpath("//div[contains(@class, 'o_payer_payment_done')]/@data-status"), ["done"])
         self.assertEqual(self.invoice_a.amount_residual + self.invoice_b.amount_residual, 0.0)
 
+    def test_only_an_offered_payment_method_is_accepted(self):
+        self.authenticate("payer_paula", "payer_paula")
+        self._post_selection([self.invoice_a])
+        payment = self._new_payment()
+        other_company = self.env["res.company"].create({"name": "Elsewhere Ltd", "currency_id": self.usd.id})
+        elsewhere = self.provider.copy({"company_id": other_company.id, "is_published": True})
+        elsewhere.state = "test"
+        disabled = self.provider.copy({"state": "disabled"})
+        for provider in (elsewhere, disabled):
+            with self.subTest(provider.state), self.assertRaisesRegex(JsonRpcException, "not available here"):
+                self._transaction_request(payment, 300.0, provider_id=provider.id)
+        with self.assertRaisesRegex(JsonRpcException, "not available here"):
+            self._transaction_request(payment, 300.0, payment_method_id=self.env.ref("payment.payment_method_card").id)
+        self.assertFalse(payment.transaction_ids)
+        self._transaction_request(payment, 300.0)
+        self.assertEqual(len(payment.transaction_ids), 1)
+
     def test_pending_invoice_is_refused(self):
         self.authenticate("payer_paula", "payer_paula")
         pending = self._select([self.invoice_a])
