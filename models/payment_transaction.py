@@ -1,6 +1,6 @@
 import logging
 
-from odoo import fields, models
+from odoo import SUPERUSER_ID, fields, models
 from odoo.exceptions import ValidationError
 
 _logger = logging.getLogger(__name__)
@@ -24,6 +24,24 @@ class PaymentTransaction(models.Model):
         if payer_payment:
             payer_payment._on_transaction_done(self, payment)
         return payment
+
+    def _get_invoices_to_notify(self):
+        # EXTENDS account_payment: the invoices of a payer portal payment (possibly thousands) are
+        # logged in one batch by _log_message_on_linked_documents, not one message_post each.
+        if self.payer_payment_id:
+            return self.env["account.move"]
+        return super()._get_invoices_to_notify()
+
+    def _log_message_on_linked_documents(self, message):
+        # EXTENDS account_payment: see _get_invoices_to_notify.
+        super()._log_message_on_linked_documents(message)
+        if self.payer_payment_id and self.invoice_ids:
+            if self.env.uid == SUPERUSER_ID or self.env.context.get("payment_backend_action"):
+                author = self.env.user.partner_id
+            else:
+                author = self.partner_id
+            self.invoice_ids._message_log_batch(dict.fromkeys(self.invoice_ids.ids, message), author_id=author.id)
+            self.payer_payment_id.sudo()._message_log(body=message, author_id=author.id)
 
     def _payer_cancel_at_provider(self):
         """Make sure a replaced attempt can never be charged: Stripe's PaymentIntent of a draft

@@ -139,6 +139,9 @@ class TestPayerPayment(PayerPaymentCommon):
         self.assertEqual(matched.debit_move_id.move_id, old | recent)
         self.assertEqual(sorted(matched.mapped("debit_amount_currency")), [180.0, 200.0])
         self.assertIsNone(self._section(self.usd), "nothing is open any more")
+        for invoice in (old, recent):
+            logged = invoice.message_ids.filtered(lambda m, invoice=invoice: tx.payment_id.name in (m.body or ""))
+            self.assertTrue(logged, f"the payment is logged on {invoice.name}")
         self.assertEqual(self._ledger_balance(self.usd), 0.0)
         mail = self.env["mail.mail"].search([("model", "=", "payer.payment"), ("res_id", "=", payment.id)])
         self.assertEqual(mail.email_to, "receipts@brightway.example.com")
