@@ -34,7 +34,7 @@ class PaymentTransaction(models.Model):
 
     def _log_message_on_linked_documents(self, message):
         # EXTENDS account_payment: see _get_invoices_to_notify.
-        super()._log_message_on_linked_documents(message)
+        result = super()._log_message_on_linked_documents(message)
         if self.payer_payment_id and self.invoice_ids:
             if self.env.uid == SUPERUSER_ID or self.env.context.get("payment_backend_action"):
                 author = self.env.user.partner_id
@@ -42,6 +42,7 @@ class PaymentTransaction(models.Model):
                 author = self.partner_id
             self.invoice_ids._message_log_batch(dict.fromkeys(self.invoice_ids.ids, message), author_id=author.id)
             self.payer_payment_id.sudo()._message_log(body=message, author_id=author.id)
+        return result
 
     def _payer_cancel_at_provider(self):
         """Make sure a replaced attempt can never be charged: Stripe's PaymentIntent of a draft
