@@ -11,6 +11,20 @@ _logger = logging.getLogger(__name__)
 # ``_release_stale_transactions``): at most one live transaction covers an invoice.
 LIVE_TX_STATES = ("pending", "authorized")
 STALE_TX_STATES = ("draft", "error")
+# A transaction that took the money: live until Odoo has posted its payment (post-processing, by
+# the status page or the cron, may come minutes or days later).
+LIVE_TX_DOMAIN = ["|", ("state", "in", LIVE_TX_STATES), "&", ("state", "=", "done"), ("is_post_processed", "=", False)]
+
+
+# Providers where a replaced attempt cannot be paid any more: Stripe (its PaymentIntent is
+# cancelled at Stripe) and the demo provider (its "payment" is Odoo's own transaction state).
+PROVIDERS_CANCELLED_AT_SOURCE = ("stripe", "demo")
+
+
+def _is_live(tx):
+    return tx.state in LIVE_TX_STATES or (tx.state == "done" and not tx.is_post_processed)
+
+
 # First key of the advisory locks taken on documents being paid (the second is the move id).
 LOCK_NAMESPACE = 725_019
 
@@ -64,11 +78,12 @@ class PayerPayment(models.Model):
     @api.model
     def _open_lines(self, partner, company, currency, moves, companies):
         """Open receivable lines of ``moves`` in ``partner``'s account (one section), from the
-        stored residuals: list of dicts ``id, move_id, residual, due`` by due date."""
+        stored residuals: list of dicts ``id, move_id, residual, due, account_id`` by due date."""
         Ledger = self.env["payer.portal.ledger"]
         query = SQL(
             """
-            SELECT aml.id, aml.move_id, aml.amount_residual_currency, COALESCE(aml.date_maturity, aml.date)
+            SELECT aml.id, aml.move_id, aml.amount_residual_currency, COALESCE(aml.date_maturity, aml.date),
+                   aml.account_id
               FROM account_move_line aml
              WHERE %s AND aml.move_id = ANY(%s)
           ORDER BY COALESCE(aml.date_maturity, aml.date), aml.move_id, aml.id
@@ -78,8 +93,8 @@ class PayerPayment(models.Model):
         )
         Ledger._flush()
         return [
-            {"id": line_id, "move_id": move_id, "residual": currency.round(residual), "due": due}
-            for line_id, move_id, residual, due in self.env.execute_query(query)
+            {"id": line_id, "move_id": move_id, "residual": currency.round(residual), "due": due, "account_id": account}
+            for line_id, move_id, residual, due, account in self.env.execute_query(query)
         ]
 
     @api.model
@@ -182,6 +197,10 @@ class PayerPayment(models.Model):
                 )
             elif not move_lines or any(line["residual"] > 0 for line in move_lines):
                 problems.append(self.env._("%(credit)s has no credit left", credit=move.name))
+        if len({line["account_id"] for line in lines}) > 1:
+            problems.append(
+                self.env._("these documents are on different receivable accounts: pay them in separate payments")
+            )
         problems += list(self._unpayable_reasons(invoices).values())
         problems += [
             self.env._("%(credit)s is being used by another payment", credit=move.name)
@@ -236,6 +255,9 @@ class PayerPayment(models.Model):
                             **values,
                             "amount_residual": currency.round(values["amount_residual"]),
                             "amount_setoff": currency.round(values["amount_setoff"]),
+                            "amount_paid": currency.round(values["amount_residual"] - values["amount_setoff"])
+                            if values["kind"] == "invoice"
+                            else 0.0,
                         }
                     )
                     for values in document_values.values()
@@ -274,7 +296,8 @@ class PayerPayment(models.Model):
 
     @api.model
     def _reserved_credits(self, credit_docs):
-        """Credits set off by a payment whose transaction is pending or authorized."""
+        """Credits set off by a payment whose transaction is pending, authorized, or done and not
+        yet posted."""
         if not credit_docs:
             return credit_docs
         lines = (
@@ -285,7 +308,7 @@ class PayerPayment(models.Model):
                     ("move_id", "in", credit_docs.ids),
                     ("kind", "=", "credit"),
                     ("payer_payment_id.state", "=", "processing"),
-                    ("payer_payment_id.transaction_ids.state", "in", LIVE_TX_STATES),
+                    ("payer_payment_id.transaction_ids", "any", LIVE_TX_DOMAIN),
                 ]
             )
         )
@@ -354,13 +377,15 @@ class PayerPayment(models.Model):
             [("payer_payment_id", "!=", False), ("payer_payment_id.line_ids.move_id", "in", self.line_ids.move_id.ids)]
         )
         txs |= self.transaction_ids
-        if txs.filtered(lambda tx: tx.state in LIVE_TX_STATES):
+        if txs.filtered(_is_live):
             raise UserError(self.env._("A payment of these invoices is already awaiting confirmation."))
         if self.transaction_ids.filtered(lambda tx: tx.state == "done"):
             raise UserError(self.env._("This payment is already done."))
         stale = txs.filtered(lambda tx: tx.state in STALE_TX_STATES) - (keep or Tx)
         for tx in stale:
             tx._payer_cancel_at_provider()
+        # At a provider we cannot cancel at, the old attempt may still be paid: then it is recorded.
+        stale.filtered(lambda tx: tx.provider_code not in PROVIDERS_CANCELLED_AT_SOURCE).payer_replaced = True
         stale._set_canceled(
             state_message=self.env._("Replaced by a new payment attempt (%(reference)s).", reference=self.name),
             extra_allowed_states=("error",),
@@ -399,20 +424,72 @@ class PayerPayment(models.Model):
     # ------------------------------------------------------------------ applying
 
     def _apply_setoff(self):
-        """Reconcile each planned credit with its invoice installment, in the planned order and
-        amounts (a pair reconciles the smaller of the two residuals, which is the planned amount
-        as long as nothing else touched them; if something did, less is applied, never more)."""
-        Line = self.env["account.move.line"].sudo()
+        """Reconcile each planned credit with its invoice installment, in the planned order.
+
+        A pair reconciles the smaller of its two residuals, which is the planned amount as long as
+        nothing else touched them. A pair is skipped when one of its entries is no longer posted or
+        open, or when reconciling it would apply more than planned (an accountant unreconciled the
+        credit meanwhile): less is applied, never more, and the provider's payment is recorded
+        whatever happens to the plan (``_record_outcome`` notes the differences).
+        """
+        rounding = self.currency_id.rounding
         for setoff in self.setoff_ids.sorted("sequence"):
-            lines = Line.browse([setoff.credit_line_id.id, setoff.invoice_line_id.id])
-            if any(line.reconciled for line in lines):
+            credit, invoice = setoff.credit_line_id, setoff.invoice_line_id
+            lines = credit | invoice
+            if not credit or not invoice or any(line.reconciled or line.parent_state != "posted" for line in lines):
                 continue
-            before = setoff.invoice_line_id.amount_residual_currency
-            lines.reconcile()
-            setoff.amount_applied = self.currency_id.round(before - setoff.invoice_line_id.amount_residual_currency)
+            available = min(-credit.amount_residual_currency, invoice.amount_residual_currency)
+            if float_compare(available, setoff.amount, precision_rounding=rounding) > 0:
+                continue
+            before = invoice.amount_residual_currency
+            try:
+                with self.env.cr.savepoint():
+                    lines.reconcile()
+            except UserError as error:
+                self.env.invalidate_all()
+                _logger.warning("set-off %s of %s skipped: %s", setoff.id, self.name, error)
+                continue
+            setoff.amount_applied = self.currency_id.round(before - invoice.amount_residual_currency)
+
+    def _record_outcome(self, payment=None):
+        """What really happened, per document: the set-off applied and the part of each invoice
+        the provider's payment paid (from the reconciliations). A difference with the plan is
+        noted on the payment for the account manager."""
+        currency = self.currency_id
+        applied = {}
+        for setoff in self.setoff_ids:
+            for move in (setoff.credit_move_id, setoff.invoice_move_id):
+                applied[move.id] = applied.get(move.id, 0.0) + setoff.amount_applied
+        paid = {}
+        if payment:
+            receivable = payment.move_id.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+            )
+            for partial in receivable.matched_debit_ids:
+                move_id = partial.debit_move_id.move_id.id
+                paid[move_id] = paid.get(move_id, 0.0) + partial.debit_amount_currency
+        differences = []
+        for line in self.line_ids:
+            values = {"amount_setoff": currency.round(applied.get(line.move_id.id, 0.0))}
+            if line.kind == "invoice":
+                values["amount_paid"] = currency.round(paid.get(line.move_id.id, 0.0))
+            if any(float_compare(values[key], line[key], precision_rounding=currency.rounding) for key in values):
+                differences.append(line.move_id.name)
+            line.write(values)
+        self.amount_credits = currency.round(sum(self.setoff_ids.mapped("amount_applied")))
+        if differences:
+            self.message_post(
+                body=self.env._(
+                    "The payment was not applied as the customer selected it, because these documents changed "
+                    "meanwhile: %(documents)s. Check them: what is left open stays on the customer's account.",
+                    documents=", ".join(differences),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _mark_done(self, payment=None):
         self.ensure_one()
+        self._record_outcome(payment)
         self.write(
             {"state": "done", "payment_id": payment.id if payment else False, "date_done": fields.Datetime.now()}
         )
@@ -438,11 +515,12 @@ class PayerPayment(models.Model):
         if self.state == "done":
             return
         if self.state == "cancel":
-            # A replaced attempt went through anyway: the money is on the account as a credit.
+            # A replaced attempt went through anyway at a provider that could not cancel it: the
+            # payment is recorded (reconciled with what was still open), the rest is a credit.
             self.message_post(
                 body=self.env._(
-                    "A cancelled payment attempt was confirmed by the provider (%(tx)s): its amount is an "
-                    "unallocated credit on the customer's account.",
+                    "A replaced payment attempt was confirmed by the provider (%(tx)s): its payment is "
+                    "recorded, and what it did not pay of these invoices is a credit on the customer's account.",
                     tx=transaction.reference,
                 )
             )
@@ -459,7 +537,13 @@ class PayerPayment(models.Model):
     def _receipt_lines(self):
         """Per invoice: balance before, set off by credits, paid by the payment; per credit: used."""
         self.ensure_one()
-        return self.line_ids.sorted(
+        lines = self.line_ids
+        if self.state == "done":  # credits that could not be used are not on the receipt
+            lines = lines.filtered(
+                lambda line: line.kind == "invoice"
+                or not float_is_zero(line.amount_setoff, precision_rounding=self.currency_id.rounding)
+            )
+        return lines.sorted(
             lambda line: (line.kind != "invoice", line.move_id.invoice_date_due or line.move_id.date, line.id)
         )
 

@@ -9,18 +9,18 @@ class PayerPaymentLine(models.Model):
     _order = "kind desc, id"
 
     payer_payment_id = fields.Many2one("payer.payment", required=True, index=True, ondelete="cascade")
-    move_id = fields.Many2one("account.move", string="Document", required=True, index=True, ondelete="restrict")
+    move_id = fields.Many2one("account.move", string="Document", required=True, index=True, ondelete="cascade")
     kind = fields.Selection([("invoice", "Invoice paid"), ("credit", "Credit set off")], required=True)
     currency_id = fields.Many2one(related="payer_payment_id.currency_id")
     amount_residual = fields.Monetary(
         string="Open amount", help="What was open on the document when the customer selected it."
     )
-    amount_setoff = fields.Monetary(string="Set off", help="The part settled by credits (for a credit: what is used).")
-    amount_paid = fields.Monetary(
-        string="Paid", compute="_compute_amount_paid", help="The part of an invoice paid by the payment."
+    amount_setoff = fields.Monetary(
+        string="Set off",
+        help="The part settled by credits (for a credit: what is used): planned at selection, applied once done.",
     )
-
-    def _compute_amount_paid(self):
-        for line in self:
-            paid = line.amount_residual - line.amount_setoff if line.kind == "invoice" else 0.0
-            line.amount_paid = line.currency_id.round(paid) if line.currency_id else paid
+    amount_paid = fields.Monetary(
+        string="Paid",
+        help="The part of an invoice paid by the payment: planned at selection, what the payment's "
+        "reconciliation paid once done.",
+    )

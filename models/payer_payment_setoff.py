@@ -11,8 +11,8 @@ class PayerPaymentSetoff(models.Model):
 
     payer_payment_id = fields.Many2one("payer.payment", required=True, index=True, ondelete="cascade")
     sequence = fields.Integer(required=True, default=0)
-    credit_line_id = fields.Many2one("account.move.line", string="Credit line", required=True, ondelete="restrict")
-    invoice_line_id = fields.Many2one("account.move.line", string="Invoice line", required=True, ondelete="restrict")
+    credit_line_id = fields.Many2one("account.move.line", string="Credit line", required=True, ondelete="cascade")
+    invoice_line_id = fields.Many2one("account.move.line", string="Invoice line", required=True, ondelete="cascade")
     credit_move_id = fields.Many2one(related="credit_line_id.move_id", string="Credit")
     invoice_move_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice")
     currency_id = fields.Many2one(related="payer_payment_id.currency_id")

@@ -308,15 +308,23 @@ class PayerPortalLedger(models.AbstractModel):
 
     @api.model
     def _awaiting_payment_moves(self, moves):
-        """Moves with an online payment that is pending or authorized (not yet confirmed), and
-        credits that such a payment sets off."""
+        """Moves with an online payment that is pending or authorized (not yet confirmed) or done
+        but not yet posted, and credits that such a payment sets off."""
         if not moves:
             return moves
         groups = (
             self.env["payment.transaction"]
             .sudo()
             ._read_group(
-                [("invoice_ids", "in", moves.ids), ("state", "in", ("pending", "authorized"))],
+                [
+                    ("invoice_ids", "in", moves.ids),
+                    "|",
+                    ("state", "in", ("pending", "authorized")),
+                    # confirmed by the provider, its payment not posted yet
+                    "&",
+                    ("state", "=", "done"),
+                    ("is_post_processed", "=", False),
+                ],
                 ["invoice_ids"],
             )
         )

@@ -1,7 +1,7 @@
 import logging
 
 from odoo import SUPERUSER_ID, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
 
@@ -9,6 +9,12 @@ _logger = logging.getLogger(__name__)
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
+    payer_replaced = fields.Boolean(
+        string="Replaced by a new payer portal attempt",
+        readonly=True,
+        help="Cancelled because the customer started a new payment of the same invoices. If the provider "
+        "still confirms it, it is recorded anyway (the money was taken).",
+    )
     payer_payment_id = fields.Many2one(
         "payer.payment", string="Payer portal payment", index="btree_not_null", readonly=True
     )
@@ -44,25 +50,49 @@ class PaymentTransaction(models.Model):
             self.payer_payment_id.sudo()._message_log(body=message, author_id=author.id)
         return result
 
+    def _set_done(self, *, state_message=None, extra_allowed_states=()):
+        # EXTENDS payment: a replaced attempt that the provider confirms anyway took the money: it is
+        # recorded (its payment pays what is still open, the rest is a credit), never dropped.
+        replaced = self.filtered(lambda tx: tx.payer_replaced and tx.state == "cancel")
+        done = super(PaymentTransaction, self - replaced)._set_done(
+            state_message=state_message, extra_allowed_states=extra_allowed_states
+        )
+        if replaced:
+            done |= super(PaymentTransaction, replaced)._set_done(
+                state_message=state_message, extra_allowed_states=(*extra_allowed_states, "cancel")
+            )
+        return done
+
     def _payer_cancel_at_provider(self):
         """Make sure a replaced attempt can never be charged: Stripe's PaymentIntent of a draft
-        transaction is cancelled at Stripe (the transaction is cancelled in Odoo by the caller)."""
+        transaction is cancelled at Stripe (the transaction is cancelled in Odoo by the caller).
+        If Stripe refuses (the intent was just paid, or is processing), the new attempt is refused:
+        the earlier one is left to finish."""
         self.ensure_one()
-        if (
-            self.provider_code != "stripe"
-            or not self.provider_reference
-            or not self.provider_reference.startswith("pi_")
-        ):
+        if self.provider_code != "stripe" or not (self.provider_reference or "").startswith("pi_"):
             return
+        intent = self.provider_reference
         try:
-            self._send_api_request("POST", f"payment_intents/{self.provider_reference}/cancel")
+            self._send_api_request("POST", f"payment_intents/{intent}/cancel")
         except ValidationError as error:
-            _logger.warning("could not cancel Stripe PaymentIntent %s: %s", self.provider_reference, error)
+            try:
+                status = self._send_api_request("GET", f"payment_intents/{intent}").get("status")
+            except ValidationError:
+                status = None
+            if status != "canceled":
+                _logger.warning("could not cancel Stripe PaymentIntent %s (%s): %s", intent, status, error)
+                raise UserError(
+                    self.env._(
+                        "An earlier payment of these invoices may be going through: wait a minute and reload "
+                        "the page before paying again."
+                    )
+                ) from error
 
     def _stripe_create_intent(self):
-        # EXTENDS payment_stripe: remember the PaymentIntent of a payer portal transaction at once,
-        # so that it can be cancelled at Stripe if the customer starts again.
+        # EXTENDS payment_stripe: remember the PaymentIntent at once (any Stripe payment, also one
+        # started from Odoo's own invoice page), so that it can be cancelled at Stripe if the
+        # customer starts again from the payer portal.
         intent = super()._stripe_create_intent()
-        if intent and self.payer_payment_id and intent.get("id", "").startswith("pi_") and not self.provider_reference:
+        if intent and intent.get("id", "").startswith("pi_") and not self.provider_reference:
             self.provider_reference = intent["id"]
         return intent

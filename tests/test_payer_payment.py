@@ -251,6 +251,21 @@ class TestPayerPayment(PayerPaymentCommon):
             self.env["account.payment"].search_count([("payment_transaction_id", "in", (first | second).ids)]), 1
         )
 
+    def test_replaced_attempt_confirmed_by_a_provider_that_cannot_cancel_is_recorded(self):
+        invoice = self._invoice(100.0, days_late=5)
+        first = self._transaction(self._select([invoice]))
+        second = self._transaction(self._select([invoice]))
+        self.assertEqual(first.state, "cancel")
+        # Pretend the provider could not cancel it at its end (Stripe and demo can): it is paid anyway.
+        first.payer_replaced = True
+        self._demo_pay(first)
+        self.assertEqual(first.state, "done", "the money taken is recorded, not dropped")
+        self.assertEqual(first.payment_id.amount, 100.0)
+        self._demo_pay(second)
+        self.assertEqual(self._open(invoice), 0.0)
+        self.assertEqual(self._ledger_balance(self.usd), -100.0, "the second payment is a credit to refund or use")
+        self.assertIn("replaced payment attempt", "".join(first.payer_payment_id.message_ids.mapped("body")))
+
     def test_selection_changed_before_paying(self):
         invoice = self._invoice(100.0, days_late=5)
         payment = self._select([invoice])
