@@ -26,6 +26,7 @@
         "views/payer_dispute_templates.xml",
         "report/payer_dispute_report_views.xml",
         "security/payer_payment_security.xml",
+        "security/payer_portal_access_security.xml",
         "data/payer_payment_data.xml",
         "views/payer_payment_views.xml",
         "views/payer_payment_templates.xml",

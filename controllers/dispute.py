@@ -1,3 +1,5 @@
+import math
+
 from odoo import http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
@@ -137,6 +139,8 @@ class PayerDisputePortal(PayerPortal):
             raise UserError(request.env._("Choose a category, or Other with your own."))
         try:
             amount = float((post.get("amount") or "").replace(",", "."))
+            if not math.isfinite(amount):
+                raise ValueError(amount)
         except ValueError as error:
             raise UserError(request.env._("Enter the disputed amount as a number, e.g. 120.50.")) from error
         return {

@@ -1,6 +1,7 @@
 from werkzeug.exceptions import Forbidden
 
 from odoo import http
+from odoo.exceptions import AccessError
 from odoo.http import request
 
 from odoo.addons.account_payer_portal.exceptions import PayerLinkInvalid
@@ -72,9 +73,13 @@ class PayerPortal(CustomerPortal):
         return partner
 
     def _payer_portal_companies(self):
-        """Companies whose documents the customer sees (the same for every way in)."""
+        """Companies whose documents the customer sees (the same for every way in); in an account
+        manager's preview, only those of them the account manager works in."""
         partner = self._payer_portal_partner()
-        return request.env["payer.portal.ledger"]._customer_companies(partner)
+        companies = request.env["payer.portal.ledger"]._customer_companies(partner)
+        if self._payer_portal_is_preview():
+            companies &= request.env.user.company_ids
+        return companies
 
     def _payer_portal_url(self):
         return "/my/payer-portal"
@@ -150,9 +155,14 @@ class PayerPortal(CustomerPortal):
     def payer_portal_preview(self, partner_id, **kw):
         """An account manager opens the customer's payer portal as the customer sees it."""
         Partner = request.env["res.partner"]
-        partner = Partner.sudo().browse(partner_id).exists()
+        partner = Partner.browse(partner_id).exists()
         if not partner or not Partner._payer_portal_can_preview():
             raise request.not_found()
+        try:  # only a customer the account manager may read in the backend (multi-company rules)
+            partner.check_access("read")
+        except AccessError:
+            raise request.not_found() from None
+        partner = partner.sudo()
         partner._payer_portal_record_preview()
         request.session[PREVIEW_SESSION_KEY] = partner.commercial_partner_id.id
         return request.redirect("/my/payer-portal")

@@ -1,3 +1,4 @@
+import re
 import secrets
 from datetime import timedelta
 
@@ -56,7 +57,12 @@ class PayerPortalAccess(models.Model):
         """The commercial partner a link opens, or an empty recordset when the link is not valid
         (unknown customer, wrong, truncated, revoked or expired secret): no hint which."""
         Partner = self.env["res.partner"]
-        if not token or not isinstance(token, str) or not str(partner_id or "").isdigit():
+        if (
+            not token
+            or not isinstance(token, str)
+            or not token.isascii()
+            or not re.fullmatch(r"[0-9]{1,12}", str(partner_id or ""))
+        ):
             return Partner
         access = self.sudo().search([("partner_id", "=", int(partner_id))], limit=1)
         # Compare anyway (against a dummy) so that timing tells nothing about the customer.

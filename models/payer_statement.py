@@ -46,7 +46,7 @@ class PayerStatement(models.AbstractModel):
             raise UserError(self.env._("Choose the first and the last day of the statement."))
         if date_from > date_to:
             raise UserError(self.env._("The start of the period must be on or before its end."))
-        if date_to >= date_from + relativedelta(years=MAX_YEARS):
+        if (date_to.year - date_from.year, date_to.month, date_to.day) >= (MAX_YEARS, date_from.month, date_from.day):
             raise UserError(self.env._("A statement covers at most %(years)s years.", years=MAX_YEARS))
         self.env["account.move"].flush_model(["company_id", "state", "date"])
         first_date = self._first_move_date(company)

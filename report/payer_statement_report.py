@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 
 class ReportPayerStatement(models.AbstractModel):
@@ -16,6 +17,14 @@ class ReportPayerStatement(models.AbstractModel):
         data = data or {}
         Statement = self.env["payer.statement"]
         company = self.env["res.company"].browse(data.get("company_id")) if data.get("company_id") else self.env.company
+        # Odoo's generic /report routes do not check the report's groups: the statement is for
+        # invoicing users of the company (the portal renders it as superuser, for its own customer).
+        if not self.env.su and (
+            not self.env.user.has_groups("account.group_account_invoice,account.group_account_readonly")
+            or company not in self.env.user.company_ids
+        ):
+            raise AccessError(self.env._("You are not allowed to print statements of account."))
+        self.env["res.partner"].browse(docids).check_access("read")
         date_from = fields.Date.to_date(data.get("date_from"))
         date_to = fields.Date.to_date(data.get("date_to"))
         if not date_from or not date_to:

@@ -6,3 +6,4 @@ from . import test_payer_portal_access
 from . import test_payer_dispute
 from . import test_payer_payment
 from . import test_payer_payment_review
+from . import test_payer_review_access
