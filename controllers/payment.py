@@ -8,6 +8,8 @@ from odoo.addons.payment.controllers.portal import PaymentPortal
 from .portal import PayerPortal
 
 FLASH_KEY = "payer_portal_pay_error"
+# Documents listed in a TO PAY tab (PAY ALL pays every one, listed or not).
+TO_PAY_LIMIT = 200
 
 
 class PayerPaymentPortal(PayerPortal, PaymentPortal):
@@ -42,6 +44,23 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
 
     def _prepare_payer_portal_values(self, partner, section_key=None, page=1):
         values = super()._prepare_payer_portal_values(partner, section_key=section_key, page=page)
+        Ledger = request.env["payer.portal.ledger"]
+        companies = self._payer_portal_companies()
+        for section in values["sections"]:
+            # TO PAY lists the section's documents across pages (the earliest due first, up to a
+            # limit; PAY ALL pays them all), the Balance tab's page when it already holds them all.
+            if section["document_count"] <= len(section["rows"]):
+                section["pay_rows"] = section["rows"]
+            else:
+                section["pay_rows"] = Ledger._get_rows(
+                    partner,
+                    section["company"],
+                    section["currency"],
+                    companies=companies,
+                    today=section["today"],
+                    limit=TO_PAY_LIMIT,
+                )
+            section["pay_limited"] = section["document_count"] > TO_PAY_LIMIT
         values["pay_error"] = request.session.pop(FLASH_KEY, None)
         values["pay_section"] = request.params.get("pay") and section_key
         return values

@@ -425,6 +425,16 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
         self.assertIsNone(checks[self.invoice_a.name].get("checked"))
         self.assertTrue(page.xpath("//nav[contains(@class, 'o_payer_currency_switcher')]"))
 
+    def test_to_pay_lists_documents_beyond_the_balance_page(self):
+        self.authenticate("payer_paula", "payer_paula")
+        for days in range(55):
+            self._invoice(10.0 + days, days_late=days, today=self.today)
+        page = html.fromstring(self.url_open("/my/payer-portal").content)
+        usd = page.xpath(f"//section[@data-currency='{self.usd.name}']")[0]
+        self.assertEqual(len(usd.xpath(".//tr[@data-activity]")), 50, "the Balance tab shows a page")
+        self.assertEqual(len(usd.xpath(".//tr[@data-pay-activity]")), 58, "TO PAY lists them all")
+        self.assertFalse(usd.xpath(".//*[contains(@class, 'o_payer_pay_limited')]"))
+
     def test_selection_by_the_server_only(self):
         self.authenticate("payer_paula", "payer_paula")
         response = self._post_selection([self.invoice_a, self.invoice_b], [self.credit_note])
