@@ -628,6 +628,18 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
         self.assertEqual(self._post_selection([self.invoice_a]).status_code, 403)
         self.assertFalse(self._new_payment())
 
+    def test_pay_tour_as_a_guest_with_a_signed_link(self):
+        access = self.env["payer.portal.access"]._for_partner(self.customer)
+        self.start_tour(
+            f"/my/payer-portal?pid={self.customer.id}&access_token={access.token}", "account_payer_portal_pay_guest"
+        )
+        self.assertEqual(self.invoice_a.amount_residual, 0.0)
+        self.assertEqual((self.invoice_b.amount_residual, self.credit_note.amount_residual), (200.0, 50.0))
+        payment = self._new_payment()
+        self.assertEqual((payment.state, payment.amount, payment.contact_id), ("done", 300.0, self.env["res.partner"]))
+        mail = self.env["mail.mail"].search([("model", "=", "payer.payment"), ("res_id", "=", payment.id)])
+        self.assertEqual(mail.email_to, "ap@brightway.example.com")
+
     def test_pay_tour(self):
         self.start_tour("/my/payer-portal", "account_payer_portal_pay", login="payer_paula")
         self.assertEqual((self.invoice_a.amount_residual, self.invoice_b.amount_residual), (0.0, 0.0))
