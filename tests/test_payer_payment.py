@@ -287,10 +287,12 @@ class TestPayerPayment(PayerPaymentCommon):
         self.assertTrue(self._transaction(payment), "once the other request ended, the payment goes on")
 
 
-@tagged("post_install", "-at_install")
-class TestPayerPaymentStripe(PayerPaymentCommon):
+class PayerPaymentStripeCommon(PayerPaymentCommon):
     """Stripe, mocked at the HTTP boundary only (``requests``): every call Odoo makes to Stripe
-    is answered here and recorded."""
+    is answered here and recorded. ``cancel_status`` 400 answers a cancel as Stripe does for a
+    PaymentIntent that was just paid."""
+
+    cancel_status = 200
 
     @classmethod
     def setUpClass(cls):
@@ -327,7 +329,15 @@ class TestPayerPaymentStripe(PayerPaymentCommon):
         response = requests.Response()
         response.status_code = 200
         response.url = url
-        if url.endswith("/cancel"):
+        if url.endswith("/cancel") and self.cancel_status != 200:
+            response.status_code = self.cancel_status
+            body = {
+                "error": {
+                    "code": "payment_intent_unexpected_state",
+                    "message": "You cannot cancel this PaymentIntent because it has a status of succeeded.",
+                }
+            }
+        elif url.endswith("/cancel"):
             body = {"id": url.split("/")[-2], "status": "canceled"}
         elif not url.endswith("/payment_intents"):
             body = {"id": "cus_payer_portal"}
@@ -337,6 +347,9 @@ class TestPayerPaymentStripe(PayerPaymentCommon):
         response._content = json.dumps(body).encode()
         return response
 
+
+@tagged("post_install", "-at_install")
+class TestPayerPaymentStripe(PayerPaymentStripeCommon):
     def test_stripe_payment_replaced_attempt_is_cancelled_at_stripe(self):
         old = self._invoice(300.0, days_late=40)
         recent = self._invoice(200.0, days_late=10)

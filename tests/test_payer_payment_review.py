@@ -1,10 +1,7 @@
 """Review of TO PAY: money safety and security (each failing test proves a bug, see its docstring)."""
 
-import json
 from datetime import timedelta
-from unittest.mock import patch
 
-import requests
 from lxml import html
 
 from odoo import Command
@@ -13,7 +10,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import TODAY
-from .test_payer_payment import PayerPaymentCommon
+from .test_payer_payment import PayerPaymentCommon, PayerPaymentStripeCommon
 
 
 @tagged("post_install", "-at_install")
@@ -217,64 +214,8 @@ class TestPayerPaymentReview(PayerPaymentCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestPayerPaymentReviewStripe(PayerPaymentCommon):
+class TestPayerPaymentReviewStripe(PayerPaymentStripeCommon):
     """Stripe mocked at the HTTP boundary (``requests``), as in TestPayerPaymentStripe."""
-
-    cancel_status = 200
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        Provider = cls.env["payment.provider"].sudo()
-        stripe = Provider.search([("code", "=", "stripe"), ("company_id", "=", cls.company.id)], limit=1)
-        if not stripe:
-            stripe = cls.env.ref("payment.payment_provider_stripe").sudo().copy({"company_id": cls.company.id})
-        card = cls.env.ref("payment.payment_method_card").sudo()
-        stripe.write(
-            {
-                "state": "test",
-                "is_published": True,
-                "stripe_secret_key": "sk_test_payer_portal",
-                "stripe_publishable_key": "pk_test_payer_portal",
-                "stripe_webhook_secret": "whsec_payer_portal",
-                "journal_id": cls.company_data["default_journal_bank"].id,
-                "payment_method_ids": [Command.set(card.ids)],
-            }
-        )
-        card.active = True
-        cls.stripe = stripe
-
-    def setUp(self):
-        super().setUp()
-        self.stripe_calls = []
-        self.intents = iter(("pi_first", "pi_second", "pi_third"))
-        patcher = patch("odoo.addons.payment.models.payment_provider.requests.request", side_effect=self._stripe_api)
-        patcher.start()
-        self.addCleanup(patcher.stop)
-
-    def _stripe_api(self, method, url, **kwargs):
-        self.stripe_calls.append((method, url.removeprefix("https://api.stripe.com/v1/")))
-        response = requests.Response()
-        response.status_code = 200
-        response.url = url
-        if url.endswith("/cancel"):
-            response.status_code = self.cancel_status
-            if self.cancel_status == 200:
-                body = {"id": url.split("/")[-2], "status": "canceled"}
-            else:  # what Stripe answers for a PaymentIntent the customer has just paid
-                body = {
-                    "error": {
-                        "code": "payment_intent_unexpected_state",
-                        "message": "You cannot cancel this PaymentIntent because it has a status of succeeded.",
-                    }
-                }
-        elif not url.endswith("/payment_intents"):
-            body = {"id": "cus_payer_portal"}
-        else:
-            intent = next(self.intents)
-            body = {"id": intent, "client_secret": f"{intent}_secret", "status": "requires_payment_method"}
-        response._content = json.dumps(body).encode()
-        return response
 
     def test_a_paid_intent_that_stripe_refuses_to_cancel_blocks_the_new_attempt(self):
         """BUG: the first tab's PaymentIntent was just confirmed (Stripe refuses to cancel it) but
