@@ -14,14 +14,6 @@ class PayerDisputePortal(PayerPortal):
 
     # ------------------------------------------------------------------ helpers
 
-    def _payer_portal_contact(self, partner):
-        """The contact who writes for ``partner``: the logged-in user's own partner (a contact of
-        the customer), else (a guest with a signed link) the customer itself."""
-        user_partner = request.env.user.partner_id
-        if not request.env.user._is_public() and user_partner.commercial_partner_id == partner.commercial_partner_id:
-            return user_partner
-        return partner
-
     def _payer_dispute_customer(self, acting):
         """The customer: for an action (``acting``), never in an account manager's preview (403);
         a visitor who is nobody's customer gets a 404 (as for a missing page)."""

@@ -23,13 +23,6 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
 
     # ------------------------------------------------------------------ helpers
 
-    def _payer_payment_contact(self, partner):
-        """Who pays: the logged-in contact of the customer, else (signed-link guest) nobody."""
-        user = request.env.user
-        if not user._is_public() and user.partner_id.commercial_partner_id == partner:
-            return user.partner_id
-        return request.env["res.partner"]
-
     def _payer_payment(self, payment_id):
         """The customer's payer payment ``payment_id`` (sudo), else a 404 (another customer's
         payment answers like a missing page)."""
@@ -86,7 +79,8 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
                 credit_ids=request.httprequest.form.getlist("credit_ids"),
                 pay_all=mode == "all",
                 companies=companies,
-                contact=self._payer_payment_contact(partner),
+                # a guest's receipt address is asked, not taken from the customer
+                contact=None if request.env.user._is_public() else self._payer_portal_contact(partner),
             )
         except UserError as error:
             request.session[FLASH_KEY] = error.args[0]
@@ -97,7 +91,7 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
 
     def _payer_payment_form_values(self, payment):
         """The context of Odoo's payment form (``payment.form``) for this payment."""
-        partner = self._payer_payment_contact(payment.partner_id) or payment.partner_id
+        partner = self._payer_portal_contact(payment.partner_id)
         availability_report = {}
         providers_sudo = (
             request.env["payment.provider"]
@@ -155,7 +149,6 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
         values = {
             "page_name": "payer_payment",
             "payer_payment": payment,
-            "payer_guest": request.env.user._is_public(),
             "step": "pay" if step == "pay" and payment.email and payment.state != "cancel" else "email",
             "error": request.session.pop(FLASH_KEY, None),
             "plain": request.env["payer.portal.ledger"]._plain,
@@ -223,7 +216,7 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
         except UserError as error:
             raise ValidationError(error.args[0]) from error
         if not tx_sudo:
-            partner = self._payer_payment_contact(payment.partner_id) or payment.partner_id
+            partner = self._payer_portal_contact(payment.partner_id)
             kwargs.update(
                 amount=payment.amount,
                 currency_id=currency.id,

@@ -53,6 +53,14 @@ class PayerPortal(CustomerPortal):
             raise request.not_found()
         return partner
 
+    def _payer_portal_contact(self, partner):
+        """The contact who acts for ``partner``: the logged-in user's own partner (a contact of
+        the customer), else (a guest with a signed link) the customer itself."""
+        user_partner = request.env.user.partner_id
+        if not request.env.user._is_public() and user_partner.commercial_partner_id == partner.commercial_partner_id:
+            return user_partner
+        return partner
+
     def _payer_portal_link_partner(self):
         Access = request.env["payer.portal.access"]
         token, pid = request.params.get("access_token"), request.params.get("pid")

@@ -161,11 +161,10 @@ class PayerPayment(models.Model):
             payable = self._payable_documents(partner, company, currency, companies)
             invoices, credit_docs = payable["invoices"], payable["credit_docs"]
         else:
-            invoices = Move.browse(self._parse_ids(invoice_ids)).exists()
-            credit_docs = Move.browse(self._parse_ids(credit_ids)).exists()
-            if len(invoices) != len(self._parse_ids(invoice_ids)) or len(credit_docs) != len(
-                self._parse_ids(credit_ids)
-            ):
+            invoice_ids, credit_ids = self._parse_ids(invoice_ids), self._parse_ids(credit_ids)
+            invoices = Move.browse(invoice_ids).exists()
+            credit_docs = Move.browse(credit_ids).exists()
+            if len(invoices) != len(invoice_ids) or len(credit_docs) != len(credit_ids):
                 raise UserError(self.env._("Some of the selected documents do not exist: reload the page."))
         if not invoices:
             raise UserError(self.env._("Select at least one invoice to pay."))
