@@ -1,9 +1,11 @@
+import base64
 from datetime import datetime
 
 from freezegun import freeze_time
 
 from odoo.modules.module import get_manifest
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import file_open
 from odoo.tools.convert import convert_file
 
 MODULE = "account_payer_portal"
@@ -84,3 +86,17 @@ class TestPayerToday(TransactionCase):
             with self.subTest(utc_now=utc_now, tz=tz), freeze_time(utc_now):
                 company.partner_id.tz = tz
                 self.assertEqual(Ledger._today(company), datetime.strptime(expected, "%Y-%m-%d").date())
+
+
+@tagged("post_install", "-at_install")
+class TestAppsScreen(TransactionCase):
+    """What Odoo's Apps screen shows of the addon: its own icon, and a description with screenshots."""
+
+    def test_apps_screen_shows_the_addon_icon_and_screenshots(self):
+        module = self.env["ir.module.module"].search([("name", "=", MODULE)])
+        self.assertEqual(module.icon, f"/{MODULE}/static/description/icon.png")
+        with file_open(f"{MODULE}/static/description/icon.png", "rb") as icon:
+            self.assertEqual(base64.b64decode(module.icon_image), icon.read())
+        self.assertIn("Payer Portal", module.description_html)
+        for shot in ("screenshot_desktop.png", "screenshot_phone.png"):
+            self.assertIn(f"/{MODULE}/static/description/{shot}", module.description_html)

@@ -581,14 +581,10 @@ def cmd_setup(_args):
     return 0
 
 
-def cmd_demo(args):
-    wk = setup()
-    port = args.port
-    if not port_free(port):
-        raise Fail(f"port {port} is already in use on 127.0.0.1: stop what uses it or run `make demo PORT=8070`.")
-    env = odoo_env(wk)
+def prepare_demo_db(env, reset=False):
+    """Create the demo database (addon + demo data), or update the addon in it."""
     exists = db_call("exists", DEMO_DB, env) == "yes"
-    if args.reset and exists:
+    if reset and exists:
         say(f"dropping {DEMO_DB} (--reset)")
         db_call("drop", DEMO_DB, env)
         shutil.rmtree(CACHE / "data" / "filestore" / DEMO_DB, ignore_errors=True)
@@ -609,6 +605,15 @@ def cmd_demo(args):
             f"Odoo could not install {MODULE} with its demo data in {DEMO_DB} (log above, whole log in "
             f"{CACHE / 'logs' / 'demo-install.log'}): fix the error, or retry with `make demo RESET=1`."
         )
+
+
+def cmd_demo(args):
+    wk = setup()
+    port = args.port
+    if not port_free(port):
+        raise Fail(f"port {port} is already in use on 127.0.0.1: stop what uses it or run `make demo PORT=8070`.")
+    env = odoo_env(wk)
+    prepare_demo_db(env, reset=args.reset)
     url = f"http://127.0.0.1:{port}"
     print(
         f"\n  Payer portal demo on {url}\n"
@@ -622,6 +627,51 @@ def cmd_demo(args):
         "-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$", "--http-interface=127.0.0.1", f"--http-port={port}",
     )  # fmt: skip
     os.execve(cmd[0], cmd, env)
+    return 0
+
+
+def cmd_screenshots(args):
+    """Refresh the Apps screen's images (static/description): the icon, and the payer portal of the
+    demo database's portal customer shot by headless Chromium at desktop and phone width."""
+    wk = setup(need_browser=True)
+    chromium = find_chromium()
+    if not chromium:
+        raise Fail("Chromium takes the screenshots: run `sudo apt-get install -y chromium`.")
+    env = odoo_env(wk)
+    out = ROOT / "static" / "description"
+    script = ROOT / "tooling" / "apps_screen.py"
+    run([str(VPY), str(script), "icon", str(out / "icon.png")], env=env)
+    prepare_demo_db(env, reset=args.reset)
+    port = free_port()
+    logfile = CACHE / "logs" / "screenshots-server.log"
+    with open(logfile, "w") as log:
+        server = subprocess.Popen(
+            odoo_cmd("-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$", "--http-interface=127.0.0.1", f"--http-port={port}",
+                     "--max-cron-threads=0", "--log-level=warn"),
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            for _ in range(240):
+                with contextlib.suppress(OSError):
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                if server.poll() is not None:
+                    raise Fail(f"the demo server stopped at once (see {logfile}).")
+                time.sleep(0.5)
+            say(f"shooting {DEMO_DB} as the portal customer 'paula' with {chromium}")
+            res = run(
+                [str(VPY), str(script), "shots", f"http://127.0.0.1:{port}", str(out), chromium, "paula", "paula"],
+                check=False,
+                env=env,
+            )
+            if res.returncode:
+                raise Fail(
+                    f"the screenshots failed (above; server log {logfile}): retry, or `make screenshots RESET=1`."
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    say("refreshed static/description/icon.png and the screenshots; commit them")
     return 0
 
 
@@ -984,6 +1034,9 @@ def main():
     test.add_argument("-v", "--verbose", action="store_true", help="print Odoo's whole log")
     test.set_defaults(func=cmd_test)
     sub.add_parser("lint", help="ruff and pylint-odoo").set_defaults(func=cmd_lint)
+    shots = sub.add_parser("screenshots", help="refresh static/description: icon and portal screenshots (demo db)")
+    shots.add_argument("--reset", action="store_true", help="recreate the demo database first")
+    shots.set_defaults(func=cmd_screenshots)
     wheel = sub.add_parser("wheel", help="build the addon's wheel (odoo-addon-account_payer_portal) with whool")
     wheel.add_argument("--dist", default=str(ROOT / "dist"), help="output folder (default: dist/)")
     wheel.set_defaults(func=cmd_wheel)

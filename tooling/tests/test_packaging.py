@@ -68,7 +68,7 @@ class TestWheel(unittest.TestCase):
 
 class TestRequirements(unittest.TestCase):
     def test_addon_requires_nothing_beyond_odoo(self):
-        """Platforms install an addon folder's requirements.txt on the production server."""
+        # Platforms install an addon folder's requirements.txt on the production server.
         req = dev.ROOT / "requirements.txt"
         pins = [
             line
