@@ -3,7 +3,7 @@ PYTHON ?= python3
 PORT ?= 8069
 DEV := $(PYTHON) tooling/dev.py
 
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test lint bench wheel screenshots
 setup:
 	@$(DEV) setup
 demo:
@@ -14,3 +14,7 @@ lint:
 	@$(DEV) lint
 bench:
 	@$(DEV) bench $(if $(N),-n $(N)) $(if $(DB),--db $(DB))
+wheel:
+	@$(DEV) wheel
+screenshots:
+	@$(DEV) screenshots $(if $(RESET),--reset)

@@ -40,7 +40,7 @@ class PayerPortalLedger(models.AbstractModel):
             tz = pytz.timezone(tz_name)
         except pytz.UnknownTimeZoneError:
             tz = pytz.utc
-        return pytz.utc.localize(datetime.utcnow()).astimezone(tz).date()
+        return datetime.now(tz).date()
 
     @api.model
     def _customer_companies(self, partner):

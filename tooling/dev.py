@@ -20,7 +20,9 @@ import socket
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
+import unittest
 from pathlib import Path
 
 MODULE = "account_payer_portal"
@@ -28,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("PAYER_CACHE_DIR") or ROOT / ".cache").resolve()
 VENV = Path(os.environ.get("PAYER_VENV") or ROOT / ".venv").resolve()
 VPY = VENV / "bin" / "python"
+# The development and test environment (Odoo's own dependencies, test helpers, linters, whool):
+# never the addon's requirements, which are nothing beyond Odoo.
+REQUIREMENTS = ROOT / "tooling" / "requirements.txt"
 CONF = CACHE / "odoo.conf"
 ODOO_CACHE = CACHE / "odoo-19"
 WKHTML_DIR = CACHE / "wkhtmltox"
@@ -126,12 +131,12 @@ def ensure_venv():
             ver = f"{sys.version_info.major}.{sys.version_info.minor}"
             apt_install([f"python{ver}-venv"], "Python's venv module")
             run([sys.executable, "-m", "venv", str(VENV)], quiet=True)
-    req = ROOT / "requirements.txt"
+    req = REQUIREMENTS
     digest = hashlib.sha256(req.read_bytes()).hexdigest()
     stamp = VENV / ".requirements.sha256"
     if stamp.exists() and stamp.read_text() == digest:
         return
-    say("installing Python dependencies (requirements.txt)")
+    say(f"installing Python dependencies ({req.relative_to(ROOT)})")
     res = run(
         [str(VPY), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", str(req)],
         check=False,
@@ -140,7 +145,7 @@ def ensure_venv():
     if res.returncode:
         tail = "\n".join(res.stdout.strip().splitlines()[-15:])
         raise Fail(
-            f"pip could not install requirements.txt (is PyPI reachable?):\n{tail}\n"
+            f"pip could not install {req.relative_to(ROOT)} (is PyPI reachable?):\n{tail}\n"
             "Fix the network or the package named above, then retry."
         )
     stamp.write_text(digest)
@@ -576,14 +581,10 @@ def cmd_setup(_args):
     return 0
 
 
-def cmd_demo(args):
-    wk = setup()
-    port = args.port
-    if not port_free(port):
-        raise Fail(f"port {port} is already in use on 127.0.0.1: stop what uses it or run `make demo PORT=8070`.")
-    env = odoo_env(wk)
+def prepare_demo_db(env, reset=False):
+    """Create the demo database (addon + demo data), or update the addon in it."""
     exists = db_call("exists", DEMO_DB, env) == "yes"
-    if args.reset and exists:
+    if reset and exists:
         say(f"dropping {DEMO_DB} (--reset)")
         db_call("drop", DEMO_DB, env)
         shutil.rmtree(CACHE / "data" / "filestore" / DEMO_DB, ignore_errors=True)
@@ -604,6 +605,15 @@ def cmd_demo(args):
             f"Odoo could not install {MODULE} with its demo data in {DEMO_DB} (log above, whole log in "
             f"{CACHE / 'logs' / 'demo-install.log'}): fix the error, or retry with `make demo RESET=1`."
         )
+
+
+def cmd_demo(args):
+    wk = setup()
+    port = args.port
+    if not port_free(port):
+        raise Fail(f"port {port} is already in use on 127.0.0.1: stop what uses it or run `make demo PORT=8070`.")
+    env = odoo_env(wk)
+    prepare_demo_db(env, reset=args.reset)
     url = f"http://127.0.0.1:{port}"
     print(
         f"\n  Payer portal demo on {url}\n"
@@ -620,11 +630,123 @@ def cmd_demo(args):
     return 0
 
 
+def cmd_screenshots(args):
+    """Refresh the Apps screen's images (static/description): the icon, and the payer portal of the
+    demo database's portal customer shot by headless Chromium at desktop and phone width."""
+    wk = setup(need_browser=True)
+    chromium = find_chromium()
+    if not chromium:
+        raise Fail("Chromium takes the screenshots: run `sudo apt-get install -y chromium`.")
+    env = odoo_env(wk)
+    out = ROOT / "static" / "description"
+    script = ROOT / "tooling" / "apps_screen.py"
+    run([str(VPY), str(script), "icon", str(out / "icon.png")], env=env)
+    prepare_demo_db(env, reset=args.reset)
+    port = free_port()
+    logfile = CACHE / "logs" / "screenshots-server.log"
+    with open(logfile, "w") as log:
+        server = subprocess.Popen(
+            odoo_cmd("-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$", "--http-interface=127.0.0.1", f"--http-port={port}",
+                     "--max-cron-threads=0", "--log-level=warn"),
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            for _ in range(240):
+                with contextlib.suppress(OSError):
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                if server.poll() is not None:
+                    raise Fail(f"the demo server stopped at once (see {logfile}).")
+                time.sleep(0.5)
+            say(f"shooting {DEMO_DB} as the portal customer 'paula' with {chromium}")
+            res = run(
+                [str(VPY), str(script), "shots", f"http://127.0.0.1:{port}", str(out), chromium, "paula", "paula"],
+                check=False,
+                env=env,
+            )
+            if res.returncode:
+                raise Fail(
+                    f"the screenshots failed (above; server log {logfile}): retry, or `make screenshots RESET=1`."
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    say("refreshed static/description/icon.png and the screenshots; commit them")
+    return 0
+
+
 RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 LOG_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) (\S+) (\S+): ")
 
 
+def split_tags(tags):
+    """(Odoo test tags, tooling test selectors) of ``make test TAGS=...``.
+
+    ``tooling`` selects every test of tooling/tests (packaging, Apps screen), ``tooling:TestWheel``
+    one class (or ``tooling:test_name`` one test); every other tag goes to Odoo's --test-tags.
+    Without TAGS, both suites run."""
+    if not tags:
+        return [f"/{MODULE}"], ["tooling"]
+    odoo, tooling = [], []
+    for tag in filter(None, (t.strip() for t in tags.split(","))):
+        (tooling if re.match(r"^/?tooling(:|$)", tag) else odoo).append(tag)
+    return odoo, tooling
+
+
 def cmd_test(args):
+    odoo_tags, tooling_tags = split_tags(args.tags)
+    totals = [0, 0, 0]  # passed, failed, skipped
+    ok = True
+    if odoo_tags:
+        passed, failed, skipped, ran = run_odoo_tests(args, ",".join(odoo_tags))
+        totals = [passed, failed, skipped]
+        ok = ran and not failed
+    if tooling_tags:
+        ensure_venv()
+        passed, failed, skipped = run_tooling_tests(tooling_tags)
+        totals = [totals[0] + passed, totals[1] + failed, totals[2] + skipped]
+        ok = ok and not failed and passed + failed > 0
+    passed, failed, skipped = totals
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""), flush=True)
+    if passed + failed == 0:
+        say("no test ran: that counts as a failure")
+    return 0 if ok and passed + failed else 1
+
+
+def run_tooling_tests(selectors):
+    """Run tooling/tests (plain unittest, this Python): (passed, failed, skipped)."""
+    tooling = ROOT / "tooling"
+    if str(tooling) not in sys.path:
+        sys.path.insert(0, str(tooling))
+    suite = unittest.TestLoader().discover(str(tooling / "tests"), top_level_dir=str(tooling))
+    wanted = [s.partition(":")[2] for s in selectors]
+
+    def selected(test):
+        if "" in wanted:
+            return True
+        names = (type(test).__name__, test.id().rpartition(".")[2])
+        return any(w in names or test.id().endswith("." + w) for w in wanted)
+
+    def flatten(s):
+        for item in s:
+            if isinstance(item, unittest.TestSuite):
+                yield from flatten(item)
+            else:
+                yield item
+
+    tests = unittest.TestSuite(t for t in flatten(suite) if selected(t))
+    say(f"tooling tests ({tests.countTestCases()}): packaging and Apps screen, in tooling/tests")
+    started = time.monotonic()
+    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(tests)
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    skipped = len(result.skipped)
+    passed = max(result.testsRun - failed - skipped, 0)
+    say(f"tooling tests ran in {time.monotonic() - started:.0f}s")
+    return passed, failed, skipped
+
+
+def run_odoo_tests(args, tags):
+    """Install the addon in a fresh database and run Odoo's tests: (passed, failed, skipped, ran)."""
     wk = setup(need_browser=True)
     if not find_chromium():
         raise Fail("Chromium is needed for the browser tours: run `sudo apt-get install -y chromium`.")
@@ -634,7 +756,6 @@ def cmd_test(args):
     logdir = CACHE / "logs"
     logdir.mkdir(parents=True, exist_ok=True)
     logfile = logdir / f"{db}.log"
-    tags = args.tags or f"/{MODULE}"
     cmd = odoo_cmd(
         "-d", db, "-i", INSTALL, f"--test-tags={tags}", "--stop-after-init",
         "--http-interface=127.0.0.1", f"--http-port={free_port()}", "--max-cron-threads=0",
@@ -668,21 +789,16 @@ def cmd_test(args):
         shutil.rmtree(CACHE / "data" / "filestore" / db, ignore_errors=True)
     elapsed = time.monotonic() - started
     if counts is None:
-        print(f"Odoo ended (exit {rc}) without a test result: see {logfile}.")
-        print("0 passed, 1 failed")
-        return 1
+        say(f"Odoo ended (exit {rc}) without a test result: see {logfile}.")
+        return 0, 1, 0, False
     failures, errors, total = counts
     failed = failures + errors
     skipped = _count_skipped(logfile)
     passed = max(total - failed - skipped, 0)
-    say(f"tests ran in {elapsed:.0f}s; log: {logfile}")
-    line = f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
-    print(line, flush=True)
-    if failed or total == 0 or rc:
-        if total == 0:
-            say("no test ran: that counts as a failure")
-        return 1
-    return 0
+    say(f"Odoo tests ran in {elapsed:.0f}s ({passed} passed, {failed} failed); log: {logfile}")
+    if total == 0:
+        say("no Odoo test ran: that counts as a failure")
+    return passed, failed, skipped, bool(total) and not rc
 
 
 def _worth_showing(level, logger, line):
@@ -728,6 +844,60 @@ def _python_sources():
         for p in ROOT.iterdir()
         if p.name in ("__init__.py", "__manifest__.py", "models", "controllers", "report", "tests", "wizard")
     ]
+
+
+# What a checkout holds beside the addon: its development tooling, never part of the addon.
+NOT_ADDON = {"tooling", ".ci", "Makefile", ".gitignore", ".pylintrc", "dist", ".cache", ".venv", ".git"}
+
+
+def addon_files():
+    """The addon's files (relative paths): the checkout's files that git does not ignore,
+    without the development tooling (tooling/, .ci/, Makefile, ...)."""
+    res = run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        check=False, quiet=True, cwd=ROOT,
+    )  # fmt: skip
+    if res.returncode == 0:
+        names = [Path(n) for n in res.stdout.split("\0") if n]
+    else:  # not a git checkout (an unpacked archive): every file but caches
+        names = [p.relative_to(ROOT) for p in ROOT.rglob("*") if "__pycache__" not in p.parts]
+    return sorted(n for n in names if n.parts[0] not in NOT_ADDON and (ROOT / n).is_file())
+
+
+def build_wheel(dist):
+    """Build the addon's wheel with whool (OCA's build backend) into ``dist``; return its path.
+
+    whool names the addon after the folder it builds in, and a checkout can be called anything:
+    the addon's files are copied into a temporary folder named ``account_payer_portal``, outside
+    any git checkout (whool then packages every file of that folder)."""
+    ensure_venv()
+    dist = Path(dist).resolve()
+    dist.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="payer-wheel-") as tmp:
+        addon = Path(tmp) / MODULE
+        for name in addon_files():
+            (addon / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, addon / name)
+        before = set(dist.glob("*.whl"))
+        res = run(
+            [str(VPY), "-m", "pip", "wheel", "--disable-pip-version-check", "--no-deps", "--no-build-isolation",
+             "-q", "-w", str(dist), str(addon)],
+            check=False, quiet=True, cwd=tmp,
+        )  # fmt: skip
+    if res.returncode:
+        raise Fail(f"whool could not build the wheel:\n{res.stdout[-2000:]}\nFix the error above, then retry.")
+    built = sorted(set(dist.glob(f"odoo_addon_{MODULE}-*.whl")) - before) or sorted(
+        dist.glob(f"odoo_addon_{MODULE}-*.whl"), key=lambda p: p.stat().st_mtime
+    )
+    if not built:
+        raise Fail(f"pip reported success but wrote no odoo_addon_{MODULE} wheel into {dist}.")
+    return built[-1]
+
+
+def cmd_wheel(args):
+    wheel = build_wheel(args.dist)
+    say(f"wrote {wheel.relative_to(ROOT) if wheel.is_relative_to(ROOT) else wheel}")
+    return 0
 
 
 BENCH_HTTP = """
@@ -858,10 +1028,18 @@ def main():
     demo.add_argument("--reset", action="store_true", help="drop and recreate the demo database")
     demo.set_defaults(func=cmd_demo)
     test = sub.add_parser("test", help="run every test of the addon in a fresh database")
-    test.add_argument("--tags", help="Odoo --test-tags (default: every test of the addon)")
+    test.add_argument(
+        "--tags", help="Odoo --test-tags, and/or 'tooling[:Name]' for tooling/tests (default: every test of both)"
+    )
     test.add_argument("-v", "--verbose", action="store_true", help="print Odoo's whole log")
     test.set_defaults(func=cmd_test)
     sub.add_parser("lint", help="ruff and pylint-odoo").set_defaults(func=cmd_lint)
+    shots = sub.add_parser("screenshots", help="refresh static/description: icon and portal screenshots (demo db)")
+    shots.add_argument("--reset", action="store_true", help="recreate the demo database first")
+    shots.set_defaults(func=cmd_screenshots)
+    wheel = sub.add_parser("wheel", help="build the addon's wheel (odoo-addon-account_payer_portal) with whool")
+    wheel.add_argument("--dist", default=str(ROOT / "dist"), help="output folder (default: dist/)")
+    wheel.set_defaults(func=cmd_wheel)
     bench = sub.add_parser("bench", help="benchmark the payer portal figures and page")
     bench.add_argument("-n", type=int, default=10000, help="open invoices to create")
     bench.add_argument("--db", help="keep the benchmark database under this name, and reuse it if it exists")
