@@ -3,6 +3,7 @@ of the multi-company acceptance): two companies and customers shared by both (no
 user of company 2 never obtains a statement of company 1, whichever path they take: the wizard's
 print and send, the queue and its cron, Odoo's generic ``/report`` routes, the portal."""
 
+import contextlib
 import io
 import json
 from datetime import date
@@ -104,6 +105,12 @@ class TrustStatementsCommon(AccountTestInvoicingCommon):
             )
         )
 
+    def _assert_shown(self, amount, content):
+        self.assertTrue(amount in content, f"{amount.decode()} is shown")
+
+    def _assert_hidden(self, amount, content):
+        self.assertFalse(amount in content, f"{amount.decode()} is not shown")
+
     def _statement_messages(self, partners):
         """The statements posted on ``partners`` (messages with a statement attached)."""
         return (
@@ -114,8 +121,10 @@ class TrustStatementsCommon(AccountTestInvoicingCommon):
 
     def _readable_statement_files(self, user, partner):
         """The raw files attached to ``partner`` that ``user`` can read."""
-        attachments = self.env["ir.attachment"].with_user(user).search(
-            [("res_model", "=", "res.partner"), ("res_id", "=", partner.id)]
+        attachments = (
+            self.env["ir.attachment"]
+            .with_user(user)
+            .search([("res_model", "=", "res.partner"), ("res_id", "=", partner.id)])
         )
         return [attachment.sudo().raw or b"" for attachment in attachments]
 
@@ -145,8 +154,8 @@ class TestTrustStatementsWizard(TrustStatementsCommon):
 
     def test_print_of_the_users_company_shows_its_figures_only(self):
         pdf = self._render(self.user_2, self._wizard(self.user_2, self.company_2, self.shared).action_print())
-        self.assertIn(SHARED_IN_2, pdf)
-        self.assertNotIn(SHARED_IN_1, pdf)
+        self._assert_shown(SHARED_IN_2, pdf)
+        self._assert_hidden(SHARED_IN_1, pdf)
 
     def test_send_of_another_companys_statement_is_refused(self):
         with self.assertRaises(AccessError):
@@ -161,14 +170,37 @@ class TestTrustStatementsWizard(TrustStatementsCommon):
         self.assertEqual(len(message), 1)
         self.assertEqual(message.author_id, self.user_2.partner_id)
         pdf = message.attachment_ids.raw
-        self.assertIn(SHARED_IN_2, pdf)
-        self.assertNotIn(SHARED_IN_1, pdf)
+        self._assert_shown(SHARED_IN_2, pdf)
+        self._assert_hidden(SHARED_IN_1, pdf)
         body = str(message.body)
         self.assertIn(self.company_2.name, message.subject + body)
         self.assertNotIn(self.company_1.name, message.subject + body)
         self.assertIn("/my/payer-portal", body)
         self.assertNotIn("access_token", body)
         self.assertNotIn("pid=", body)
+        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+        self.assertEqual(mail.recipient_ids, self.shared, "the email goes to the customer")
+        self.assertEqual(mail.attachment_ids, message.attachment_ids)
+        self.assertIn(self.company_2.name, mail.body_html)
+        self.assertNotIn(self.company_1.name, mail.body_html)
+        self.assertNotIn("access_token", mail.body_html)
+
+    def test_statement_sent_to_a_shared_customer_stays_with_its_company(self):
+        """A company 1 user sends a shared customer its company 1 statement: it reaches the
+        customer, but the customer's chatter (read by every company) does not give it to company 2."""
+        self._wizard(self.user_1, self.company_1, self.shared).action_send()
+        message = self._statement_messages(self.shared)
+        self.assertEqual(len(message), 1)
+        self.assertIn(self.shared, message.partner_ids, "sent to the customer")
+        self._assert_shown(SHARED_IN_1, message.attachment_ids.raw)
+        self.assertFalse(
+            self.env["mail.message"].with_user(self.user_2).search([("id", "=", message.id)]),
+            "the message with the statement is not readable by company 2",
+        )
+        for raw in self._readable_statement_files(self.user_2, self.shared):
+            self._assert_hidden(SHARED_IN_1, raw)
+        with self.assertRaises(AccessError):
+            message.attachment_ids.with_user(self.user_2).read(["raw"])
 
     # ------------------------------------------------------------------ queue, checked when queued
 
@@ -216,8 +248,10 @@ class TestTrustStatementsWizard(TrustStatementsCommon):
         self.assertEqual(batch.user_id, self.user_2)
 
     def test_batch_moved_to_another_company_or_customer_is_refused(self):
-        batch = self.env["payer.statement.batch"].with_user(self.user_2).create(
-            self._batch_values(self.company_2, self.shared)
+        batch = (
+            self.env["payer.statement.batch"]
+            .with_user(self.user_2)
+            .create(self._batch_values(self.company_2, self.shared))
         )
         with self.assertRaises(AccessError):
             batch.write({"company_id": self.company_1.id})
@@ -234,8 +268,10 @@ class TestTrustStatementsWizard(TrustStatementsCommon):
             )
 
     def test_users_see_only_their_companies_batches(self):
-        batch_1 = self.env["payer.statement.batch"].with_user(self.user_1).create(
-            self._batch_values(self.company_1, self.shared)
+        batch_1 = (
+            self.env["payer.statement.batch"]
+            .with_user(self.user_1)
+            .create(self._batch_values(self.company_1, self.shared))
         )
         Batch = self.env["payer.statement.batch"].with_user(self.user_2)
         self.assertFalse(Batch.search([]))
@@ -260,8 +296,8 @@ class TestTrustStatementsCron(TrustStatementsCommon):
         self.assertEqual(len(messages), len(customers))
         self.assertEqual(messages.author_id, self.user_2.partner_id, "sent by who queued them")
         pdf = self._statement_messages(self.shared).attachment_ids.raw
-        self.assertIn(SHARED_IN_2, pdf)
-        self.assertNotIn(SHARED_IN_1, pdf)
+        self._assert_shown(SHARED_IN_2, pdf)
+        self._assert_hidden(SHARED_IN_1, pdf)
 
     def test_cron_does_not_render_a_company_the_user_has_left(self):
         """Queued by a user of both companies for company 1, who then leaves company 1."""
@@ -274,11 +310,12 @@ class TestTrustStatementsCron(TrustStatementsCommon):
         self.assertFalse(any(SHARED_IN_1 in raw for raw in self._readable_statement_files(user_12, self.shared)))
 
     def test_company_2_user_never_gets_company_1_statements_through_the_queue(self):
-        """Whatever a company 2 user queues (a batch created directly, as over JSON-RPC), the
-        cron never puts a statement of company 1 where they can read it."""
+        """Whatever a company 2 user queues (a batch created directly, as over JSON-RPC: a request
+        whose error rolls it back), the cron never puts a statement of company 1 where they can
+        read it."""
         Batch = self.env["payer.statement.batch"].with_user(self.user_2)
         for partners in (self.shared, self.shared | self.only_1):
-            try:
+            with contextlib.suppress(AccessError), self.env.cr.savepoint():
                 Batch.create(
                     {
                         "company_id": self.company_1.id,
@@ -287,13 +324,11 @@ class TestTrustStatementsCron(TrustStatementsCommon):
                         **PERIOD,
                     }
                 )
-            except AccessError:
-                pass
         self._run_cron()
         for partner in self.shared | self.only_1:
             for raw in self._readable_statement_files(self.user_2, partner):
-                self.assertNotIn(SHARED_IN_1, raw)
-                self.assertNotIn(ONLY_1, raw)
+                self._assert_hidden(SHARED_IN_1, raw)
+                self._assert_hidden(ONLY_1, raw)
         self.assertFalse(self._statement_messages(self.shared | self.only_1))
 
 
@@ -323,9 +358,7 @@ class TestTrustStatementsXlsx(TrustStatementsCommon):
         for name in self.FORMULAS:
             with self.subTest(name=name):
                 self.shared.name = name
-                data = self.env["payer.statement"]._get_statement_data(
-                    self.shared, self.company_1, DATE_FROM, DATE_TO
-                )
+                data = self.env["payer.statement"]._get_statement_data(self.shared, self.company_1, DATE_FROM, DATE_TO)
                 cells = self._xlsx_cells(data)
                 self.assertFalse([c.coordinate for c in cells if c.data_type == "f"])
                 self.assertIn(name, [c.value for c in cells if c.data_type == "s"])
@@ -375,8 +408,8 @@ class TestTrustStatementsRoutes(TrustStatementsCommon, HttpCase):
                 with self.subTest(converter=converter, case=case):
                     response = self._report(converter, partner, options, context)
                     self.assertNotEqual(response.status_code, 200)
-                    self.assertNotIn(SHARED_IN_1, response.content)
-                    self.assertNotIn(ONLY_1, response.content)
+                    self._assert_hidden(SHARED_IN_1, response.content)
+                    self._assert_hidden(ONLY_1, response.content)
 
     def test_report_routes_give_the_users_company_only(self):
         self.authenticate("trust_user_2", "trust_user_2")
@@ -385,16 +418,21 @@ class TestTrustStatementsRoutes(TrustStatementsCommon, HttpCase):
                 with self.subTest(converter=converter, options=options):
                     response = self._report(converter, self.shared, options)
                     self.assertEqual(response.status_code, 200)
-                    self.assertIn(SHARED_IN_2, response.content)
-                    self.assertNotIn(SHARED_IN_1, response.content)
+                    self._assert_shown(SHARED_IN_2, response.content)
+                    self._assert_hidden(SHARED_IN_1, response.content)
 
     def _statement(self, **params):
         return self.url_open("/my/payer-portal/statement", params={**PERIOD, **params})
 
     def _xlsx_values(self, response):
         workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-        return [f"{cell.value:.2f}".encode() for sheet in workbook for row in sheet.iter_rows() for cell in row
-                if isinstance(cell.value, float | int)]
+        return [
+            f"{cell.value:.2f}".encode()
+            for sheet in workbook
+            for row in sheet.iter_rows()
+            for cell in row
+            if isinstance(cell.value, float | int)
+        ]
 
     def test_portal_statement_of_a_company_2_visit(self):
         """The customer's portal user works with company 2 only: page, PDF and XLSX carry company
@@ -404,14 +442,14 @@ class TestTrustStatementsRoutes(TrustStatementsCommon, HttpCase):
             with self.subTest(report_format=report_format):
                 response = self._statement(format=report_format)
                 self.assertEqual(response.status_code, 200)
-                self.assertIn(PORTAL_IN_2, response.content)
-                self.assertNotIn(PORTAL_IN_1, response.content)
+                self._assert_shown(PORTAL_IN_2, response.content)
+                self._assert_hidden(PORTAL_IN_1, response.content)
                 refused = self._statement(format=report_format, company_id=self.company_1.id)
                 self.assertEqual(refused.status_code, 400)
-                self.assertNotIn(PORTAL_IN_1, refused.content)
+                self._assert_hidden(PORTAL_IN_1, refused.content)
         values = self._xlsx_values(self._statement(format="xlsx"))
-        self.assertIn(PORTAL_IN_2, values)
-        self.assertNotIn(PORTAL_IN_1, values)
+        self._assert_shown(PORTAL_IN_2, values)
+        self._assert_hidden(PORTAL_IN_1, values)
         self.assertEqual(self._statement(format="xlsx", company_id=self.company_1.id).status_code, 400)
 
     def test_portal_statement_in_a_company_2_users_preview(self):
@@ -422,12 +460,12 @@ class TestTrustStatementsRoutes(TrustStatementsCommon, HttpCase):
             with self.subTest(report_format=report_format):
                 response = self._statement(format=report_format)
                 self.assertEqual(response.status_code, 200)
-                self.assertIn(SHARED_IN_2, response.content)
-                self.assertNotIn(SHARED_IN_1, response.content)
+                self._assert_shown(SHARED_IN_2, response.content)
+                self._assert_hidden(SHARED_IN_1, response.content)
                 refused = self._statement(format=report_format, company_id=self.company_1.id)
                 self.assertEqual(refused.status_code, 400)
-                self.assertNotIn(SHARED_IN_1, refused.content)
+                self._assert_hidden(SHARED_IN_1, refused.content)
         values = self._xlsx_values(self._statement(format="xlsx"))
-        self.assertIn(SHARED_IN_2, values)
-        self.assertNotIn(SHARED_IN_1, values)
+        self._assert_shown(SHARED_IN_2, values)
+        self._assert_hidden(SHARED_IN_1, values)
         self.assertEqual(self._statement(format="xlsx", company_id=self.company_1.id).status_code, 400)
