@@ -13,6 +13,7 @@ import openpyxl
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -420,6 +421,37 @@ class TestTrustStatementsRoutes(TrustStatementsCommon, HttpCase):
                     self.assertEqual(response.status_code, 200)
                     self._assert_shown(SHARED_IN_2, response.content)
                     self._assert_hidden(SHARED_IN_1, response.content)
+
+    def test_batch_created_over_json_rpc_for_another_company_is_refused(self):
+        self.authenticate("trust_user_2", "trust_user_2")
+        values = {
+            "company_id": self.company_1.id,
+            "template_id": self.template.id,
+            "partner_ids": [Command.set(self.shared.ids)],
+            **PERIOD,
+        }
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                "/web/dataset/call_kw/payer.statement.batch/create",
+                {"model": "payer.statement.batch", "method": "create", "args": [values], "kwargs": {}},
+            )
+        self.assertFalse(self.env["payer.statement.batch"].sudo().search([]))
+
+    def test_statement_sent_by_company_1_is_not_in_the_chatter_for_company_2(self):
+        """Odoo's chatter route and file route, as a company 2 user, on the shared customer to
+        whom a company 1 user sent its statement."""
+        self._wizard(self.user_1, self.company_1, self.shared).action_send()
+        message = self._statement_messages(self.shared)
+        self.assertEqual(len(message), 1)
+        self.authenticate("trust_user_2", "trust_user_2")
+        result = self.make_jsonrpc_request(
+            "/mail/thread/messages", {"thread_model": "res.partner", "thread_id": self.shared.id}
+        )
+        self.assertNotIn(message.id, result["messages"])
+        self.assertNotIn(message.attachment_ids.id, [a["id"] for a in result["data"].get("ir.attachment", [])])
+        response = self.url_open(f"/web/content/{message.attachment_ids.id}?download=true")
+        self.assertNotEqual(response.status_code, 200)
+        self._assert_hidden(SHARED_IN_1, response.content)
 
     def _statement(self, **params):
         return self.url_open("/my/payer-portal/statement", params={**PERIOD, **params})
