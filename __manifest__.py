@@ -17,6 +17,7 @@
         "report/payer_statement_report.xml",
         "data/payer_statement_mail_template.xml",
         "data/payer_statement_cron.xml",
+        "security/payer_statement_security.xml",
         "wizard/payer_statement_send_views.xml",
         "security/payer_dispute_security.xml",
         "data/payer_dispute_data.xml",

@@ -4,13 +4,17 @@ import xlsxwriter
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .payer_portal_ledger import BUCKETS
 
 # A statement period may not span more than this many years.
 MAX_YEARS = 10
+
+# Who may print statements of account, and who may send them (post them on the customer).
+PRINT_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+SEND_GROUPS = "account.group_account_invoice"
 
 
 class PayerStatement(models.AbstractModel):
@@ -59,6 +63,22 @@ class PayerStatement(models.AbstractModel):
                     company=company.name,
                     date=first_date,
                 )
+            )
+
+    @api.model
+    def _check_statement_access(self, company, partners, groups=SEND_GROUPS):
+        """Raise an ``AccessError`` unless the current user may print (``groups=PRINT_GROUPS``)
+        or send the statements of ``partners`` for ``company``: a user of ``groups`` who works in
+        ``company`` and reads each of these customers with that company's record rules.
+
+        Checked as the user even in sudo (the cron checks the user who queued the statements)."""
+        user = self.env.user
+        if not user.has_groups(groups) or company not in user.company_ids:
+            raise AccessError(self.env._("You are not allowed to send or print this company's statements of account."))
+        partners = partners.with_user(user).with_company(company)
+        if partners._filtered_access("read") != partners:
+            raise AccessError(
+                self.env._("You are not allowed to send or print the statements of some of these customers.")
             )
 
     @api.model
@@ -348,9 +368,14 @@ class PayerStatement(models.AbstractModel):
     @api.model
     def _get_statement_xlsx(self, data):
         """The statement ``data`` (of :meth:`_get_statement_data`) as an XLSX file (bytes): one
-        sheet per currency, amounts as numbers in the currency's precision."""
+        sheet per currency, amounts as numbers in the currency's precision.
+
+        Every text (names, references, labels) is written as text with ``write_string``, never
+        with ``write``, which would turn a customer named ``=HYPERLINK(...)`` into a formula."""
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        workbook = xlsxwriter.Workbook(
+            output, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        )
         bold = workbook.add_format({"bold": True})
         title = workbook.add_format({"bold": True, "font_size": 14})
         date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
@@ -385,26 +410,27 @@ class PayerStatement(models.AbstractModel):
             sheet.set_column(2, 2, 40)
             sheet.set_column(3, 3, 12)
             sheet.set_column(4, 6, 15)
-            sheet.write(0, 0, self.env._("Statement of account"), title)
-            sheet.write(1, 0, data["company"].name)
-            sheet.write(2, 0, data["partner"].name, bold)
-            sheet.write(3, 0, self.env._("From"))
+            sheet.write_string(0, 0, self.env._("Statement of account"), title)
+            sheet.write_string(1, 0, data["company"].name)
+            sheet.write_string(2, 0, data["partner"].name or "", bold)
+            sheet.write_string(3, 0, self.env._("From"))
             sheet.write_datetime(3, 1, data["date_from"], date_format)
-            sheet.write(3, 2, self.env._("To"))
+            sheet.write_string(3, 2, self.env._("To"))
             sheet.write_datetime(3, 3, data["date_to"], date_format)
-            sheet.write(4, 0, self.env._("Currency"))
-            sheet.write(4, 1, currency.name)
+            sheet.write_string(4, 0, self.env._("Currency"))
+            sheet.write_string(4, 1, currency.name)
             row = 6
-            sheet.write_row(row, 0, headers, bold)
+            for column, header in enumerate(headers):
+                sheet.write_string(row, column, header, bold)
             row += 1
             sheet.write_datetime(row, 0, data["date_from"], date_format)
-            sheet.write(row, 2, self.env._("Opening balance"), bold)
+            sheet.write_string(row, 2, self.env._("Opening balance"), bold)
             sheet.write_number(row, 6, section["opening"], money_bold)
             for line in section["lines"]:
                 row += 1
                 sheet.write_datetime(row, 0, line["date"], date_format)
-                sheet.write(row, 1, line["reference"])
-                sheet.write(row, 2, line["description"])
+                sheet.write_string(row, 1, line["reference"] or "")
+                sheet.write_string(row, 2, line["description"] or "")
                 if line["due_date"]:
                     sheet.write_datetime(row, 3, line["due_date"], date_format)
                 if line["debit"]:
@@ -414,13 +440,13 @@ class PayerStatement(models.AbstractModel):
                 sheet.write_number(row, 6, line["balance"], money)
             row += 1
             sheet.write_datetime(row, 0, data["date_to"], date_format)
-            sheet.write(row, 2, self.env._("Closing balance"), bold)
+            sheet.write_string(row, 2, self.env._("Closing balance"), bold)
             sheet.write_number(row, 6, section["closing"], money_bold)
             row += 2
-            sheet.write(row, 0, self.env._("Aging as of %(date)s", date=data["date_to"]), bold)
+            sheet.write_string(row, 0, self.env._("Aging as of %(date)s", date=data["date_to"]), bold)
             for key, label in aging_labels:
                 row += 1
-                sheet.write(row, 2, label)
+                sheet.write_string(row, 2, label)
                 sheet.write_number(row, 6, section["aging"][key], money)
         workbook.close()
         return output.getvalue()

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+
+from ..models.payer_statement import PRINT_GROUPS
 
 
 class ReportPayerStatement(models.AbstractModel):
@@ -18,13 +19,10 @@ class ReportPayerStatement(models.AbstractModel):
         Statement = self.env["payer.statement"]
         company = self.env["res.company"].browse(data.get("company_id")) if data.get("company_id") else self.env.company
         # Odoo's generic /report routes do not check the report's groups: the statement is for
-        # invoicing users of the company (the portal renders it as superuser, for its own customer).
-        if not self.env.su and (
-            not self.env.user.has_groups("account.group_account_invoice,account.group_account_readonly")
-            or company not in self.env.user.company_ids
-        ):
-            raise AccessError(self.env._("You are not allowed to print statements of account."))
-        self.env["res.partner"].browse(docids).check_access("read")
+        # invoicing users of the company who read the customers in it (the portal renders it as
+        # superuser, for its own customer; the cron as the user who queued it).
+        if not self.env.su:
+            Statement._check_statement_access(company, self.env["res.partner"].browse(docids), groups=PRINT_GROUPS)
         date_from = fields.Date.to_date(data.get("date_from"))
         date_to = fields.Date.to_date(data.get("date_to"))
         if not date_from or not date_to:

@@ -268,10 +268,17 @@ class TestPayerStatementSend(PayerStatementCommon):
         self.assertEqual(action["data"]["date_from"], "2024-01-01")
         self.assertEqual(action["context"]["active_ids"], self.customer.ids)
 
+    def _statement_messages(self, partners):
+        """The statements sent to ``partners``: notifications of their recipients (see
+        ``_send_statement``), not posts on their chatter."""
+        return self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "in", partners.ids), ("message_type", "=", "user_notification")]
+        )
+
     def test_send_posts_the_pdf_with_the_portal_link(self):
         self._wizard().action_send()
-        message = self.customer.message_ids[:1]
-        self.assertEqual(message.message_type, "comment")
+        message = self._statement_messages(self.customer)
+        self.assertEqual(len(message), 1)
         self.assertIn("/my/payer-portal", str(message.body))
         self.assertEqual(message.attachment_ids.mimetype, "application/pdf")
         self.assertIn(self.customer, message.partner_ids)
@@ -282,14 +289,14 @@ class TestPayerStatementSend(PayerStatementCommon):
         )
         action = self._wizard(partner_ids=customers.ids).action_send()
         self.assertEqual(action["tag"], "display_notification")
-        self.assertFalse(customers.message_ids.filtered(lambda m: m.message_type == "comment"))
+        self.assertFalse(self._statement_messages(customers))
         batch = self.env["payer.statement.batch"].search([("state", "=", "queued")])
         self.assertEqual(batch.partner_ids, customers)
         while batch._send_next():
             pass
         self.assertEqual((batch.state, batch.sent_count), ("done", 11))
         for customer in customers:
-            message = customer.message_ids.filtered(lambda m: m.message_type == "comment")
+            message = self._statement_messages(customer)
             self.assertEqual(len(message), 1)
             self.assertEqual(message.attachment_ids.mimetype, "application/pdf")
 

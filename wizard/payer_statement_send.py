@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.payer_statement import PRINT_GROUPS
+
 # Sending to more customers than this is queued and done by a cron (a PDF each).
 SEND_NOW_LIMIT = 10
 
@@ -51,6 +53,9 @@ class PayerStatementSend(models.TransientModel):
 
     def action_print(self):
         self.ensure_one()
+        self.env["payer.statement"]._check_statement_access(
+            self.company_id, self.partner_ids.commercial_partner_id, groups=PRINT_GROUPS
+        )
         return (
             self.env.ref("account_payer_portal.action_report_payer_statement")
             .with_company(self.company_id)
@@ -69,6 +74,7 @@ class PayerStatementSend(models.TransientModel):
             raise UserError(self.env._("Choose the email template of the statement."))
         data = self._report_data()
         partners = self.partner_ids.commercial_partner_id
+        self.env["payer.statement"]._check_statement_access(self.company_id, partners)
         without_email = partners.filtered(lambda p: not self._statement_recipients(p))
         if without_email:
             raise UserError(
@@ -84,7 +90,8 @@ class PayerStatementSend(models.TransientModel):
         return {"type": "ir.actions.act_window_close"}
 
     def _queue(self, partners):
-        """Queue the statements of ``partners`` for the cron, and say so."""
+        """Queue the statements of ``partners`` for the cron, and say so. The batch checks the
+        user's rights when queued, and the cron sends with them."""
         self.env["payer.statement.batch"].create(
             {
                 "company_id": self.company_id.id,
@@ -109,20 +116,22 @@ class PayerStatementSend(models.TransientModel):
         }
 
     def _send_statement(self, partner, data):
-        """Post the statement on ``partner``'s chatter and email it to its recipients."""
+        """Email the statement (PDF attached) to ``partner``'s recipients.
+
+        The PDF and the email are rendered with the current user's rights (the cron sends as the
+        user who queued), in the statement's company; only posting is done as superuser, in the
+        user's name, since invoicing users may not write on contacts.
+
+        The message is a notification of its recipients (``message_notify``), not a post on the
+        customer's chatter: a customer shared by several companies (no company, Odoo's default)
+        has a chatter that every company reads, and one company's figures are not for another.
+        The message and its PDF are readable by their author and recipients only (the PDF belongs
+        to the message, not to the customer)."""
+        self.env["payer.statement"]._check_statement_access(self.company_id, partner)
         pdf, _report_type = (
             self.env["ir.actions.report"]
             .with_company(self.company_id)
             ._render_qweb_pdf("account_payer_portal.action_report_payer_statement", partner.ids, data=data)
-        )
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": f"Statement {partner.name} {self.date_from} {self.date_to}.pdf",
-                "raw": pdf,
-                "mimetype": "application/pdf",
-                "res_model": "res.partner",
-                "res_id": partner.id,
-            }
         )
         template = self.template_id.with_context(
             payer_statement_date_from=self.date_from,
@@ -130,11 +139,26 @@ class PayerStatementSend(models.TransientModel):
             payer_statement_company=self.company_id,
         )
         values = template._generate_template(partner.ids, ["subject", "body_html"])[partner.id]
-        return partner.message_post(
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"Statement {partner.name} {self.date_from} {self.date_to}.pdf",
+                    "raw": pdf,
+                    "mimetype": "application/pdf",
+                    "res_model": "mail.message",
+                }
+            )
+        )
+        message = partner.sudo().message_notify(
+            author_id=self.env.user.partner_id.id,
             subject=values["subject"],
             body=values["body_html"],
             attachment_ids=attachment.ids,
             partner_ids=self._statement_recipients(partner).ids,
-            message_type="comment",
             subtype_xmlid="mail.mt_comment",
+            is_internal=False,
         )
+        attachment.res_id = message.id
+        return message
