@@ -104,6 +104,17 @@ class TestTrustLinkEmails(TrustLinkCommon):
             self.assertFalse(self._link_path(body), f"{partner.name} (another customer's contact) gets no link")
             self.assertFalse(self._has_secret(body), f"{partner.name} gets no secret")
 
+    def test_send_and_print_link_goes_only_to_the_customers_own_contacts(self):
+        outsider = self.env["res.partner"].create({"name": "Olga Outsider", "email": "olga@northwind.example.com"})
+        wizard = self._create_account_move_send_wizard_single(self.invoice_a)
+        wizard.mail_partner_ids = self.customer | outsider
+        wizard.with_context(mail_notify_force_send=False).action_send_and_print()
+        mails = self.env["mail.mail"].search([("model", "=", "account.move"), ("res_id", "=", self.invoice_a.id)])
+        self.assertTrue(self._link_path(self._mail_to(mails, self.customer).body_html), "the customer gets it")
+        outsider_body = self._mail_to(mails, outsider).body_html
+        self.assertFalse(self._link_path(outsider_body), "the outsider in copy does not")
+        self.assertFalse(self._has_secret(outsider_body))
+
     # ------------------------------------------------------------------ point 2: no secret stored
 
     def test_status_email_secret_is_stored_in_no_readable_record(self):
@@ -200,6 +211,28 @@ class TestTrustLinkHttp(TrustLinkCommon, HttpCase):
         self.assertEqual(self.url_open(link_a).status_code, 403, "company A revokes its own link")
 
     # ------------------------------------------------------------------ chatter and preview
+
+    def test_chatter_route_post_on_an_invoice_gives_no_link_to_an_outsider(self):
+        outsider = self.env["res.partner"].create({"name": "Olga Outsider", "email": "olga@northwind.example.com"})
+        self.authenticate("trust_user_a", "trust_user_a")
+        self.make_jsonrpc_request(
+            "/mail/message/post",
+            {
+                "thread_model": "account.move",
+                "thread_id": self.invoice_a.id,
+                "post_data": {
+                    "body": "Here is your invoice",
+                    "partner_ids": (self.customer | outsider).ids,
+                    "message_type": "comment",
+                    "subtype_xmlid": "mail.mt_comment",
+                },
+            },
+        )
+        mails = self.env["mail.mail"].search([("model", "=", "account.move"), ("res_id", "=", self.invoice_a.id)])
+        self.assertTrue(self._link_path(self._mail_to(mails, self.customer).body_html), "the customer gets it")
+        outsider_body = self._mail_to(mails, outsider).body_html
+        self.assertFalse(self._link_path(outsider_body), "the outsider in copy does not")
+        self.assertFalse(self._has_secret(outsider_body))
 
     def test_company_b_user_finds_nothing_of_company_a_in_the_chatter(self):
         self._send_status(self.user_a)
