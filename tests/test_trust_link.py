@@ -163,6 +163,20 @@ class TestTrustLinkEmails(TrustLinkCommon):
         self.assertTrue(link_a and link_b)
         self.assertNotEqual(link_a, link_b, "each company has its own secret for the shared customer")
 
+    def test_company_b_user_cannot_send_or_revoke_as_company_a(self):
+        partner = self.customer.with_user(self.user_b).with_context(
+            allowed_company_ids=[self.company.id, self.company_b.id]
+        )
+        for action in ("action_send_payer_reminder", "action_revoke_payer_portal_links"):
+            with self.subTest(action=action), self.assertRaises(AccessError):
+                getattr(partner, action)()
+
+    def test_employee_without_invoicing_rights_cannot_send_or_revoke(self):
+        partner = self.customer.with_user(self.employee)
+        for action in ("action_send_payer_reminder", "action_revoke_payer_portal_links"):
+            with self.subTest(action=action), self.assertRaises(AccessError):
+                getattr(partner, action)()
+
     # ------------------------------------------------------------------ point 4: sender's company
 
     def test_status_email_from_company_b_carries_company_b_figures_only(self):
@@ -199,6 +213,10 @@ class TestTrustLinkHttp(TrustLinkCommon, HttpCase):
         self.assertEqual(self.url_open(f"/my/payer-portal/document/{self.invoice_a.id}/pdf").status_code, 404)
         question = self.url_open(f"/my/payer-portal/invoice/{self.invoice_a.id}/question")
         self.assertEqual(question.status_code, 404, "company A's invoice does not exist for company B's link")
+        period = f"date_from={self.today.replace(day=1)}&date_to={self.today}"
+        statement = self.url_open(f"/my/payer-portal/statement?{period}&company_id={self.company.id}")
+        self.assertEqual(statement.status_code, 400)
+        self.assertIn("This statement is not available", statement.text, "no statement of company A")
 
     def test_company_b_user_cannot_revoke_company_a_link(self):
         link_a = self._status_link(self.user_a)
