@@ -133,9 +133,6 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
             ),
             "transaction_route": self._payer_payment_url(payment, "/transaction"),
             "landing_route": self._payer_payment_url(payment, "/done"),
-            # No payment access token: the transaction route checks the customer of the visit (a
-            # token sent along would be read as a signed link's).
-            "access_token": None,
             "res_company": payment.company_id,
         }
 
@@ -200,7 +197,6 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
         # JSON routes are not CSRF-checked by Odoo: the payment form sends the token, check it.
         if not request.validate_csrf(kwargs.pop("csrf_token", None)):
             raise ValidationError(request.env._("Your session expired: reload the page."))
-        kwargs.pop("access_token", None)
         self._validate_transaction_kwargs(kwargs)
         kwargs["is_validation"] = False
         logged_in = not request.env.user._is_public()

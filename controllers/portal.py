@@ -1,3 +1,5 @@
+from typing import Any, NamedTuple
+
 from werkzeug.exceptions import Forbidden
 
 from odoo import http
@@ -5,6 +7,7 @@ from odoo.exceptions import AccessError
 from odoo.http import request
 
 from odoo.addons.account_payer_portal.exceptions import PayerLinkInvalid
+from odoo.addons.account_payer_portal.models.payer_portal_access import LINK_PARAM
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
@@ -15,79 +18,129 @@ LINK_SESSION_KEY = "payer_portal_link"
 PREVIEW_SESSION_KEY = "payer_portal_preview"
 
 
+class PayerVisitor(NamedTuple):
+    """Who the visitor of a request is, resolved once (:meth:`PayerPortal._payer_portal_visitor`).
+
+    - ``partner``: the customer (commercial partner) whose account is shown; empty for a visitor
+      who is nobody's customer;
+    - ``contact``: who acts for it (a logged-in contact, else the customer itself);
+    - ``companies``: the companies whose part of the account is shown;
+    - ``mode``: how they came in: ``"login"``, ``"link"`` (signed link) or ``"preview"``
+      (an account manager's read-only preview); ``None`` for an anonymous visitor.
+    """
+
+    partner: Any
+    contact: Any
+    companies: Any
+    mode: str | None
+
+    @property
+    def is_preview(self):
+        return self.mode == "preview"
+
+
 class PayerPortal(CustomerPortal):
     """The payer portal: statement of account of the customer's commercial partner.
 
-    Who is the customer (:meth:`_payer_portal_partner`), never a request parameter:
-    - a logged-in portal user: their commercial partner;
-    - an account manager who opened a customer's preview: that customer, read-only;
-    - a guest with a signed link (``pid`` + ``access_token``): the link's customer, kept in the
-      session for the rest of the visit and checked again on every request (revocation is
-      immediate). A bad link raises :class:`PayerLinkInvalid`: the same 403 page every time.
+    Who is the customer is resolved once per request into a :class:`PayerVisitor`
+    (:meth:`_payer_portal_visitor`), never from a request parameter naming the customer:
+    - a logged-in portal user: their commercial partner, in the companies of the customer's
+      portal users;
+    - an account manager who opened a customer's preview: that customer, read-only, in those of
+      the customer's companies the account manager works in;
+    - a guest with a signed link (``payer_token``): the link's customer, in the link's company
+      only, kept in the session for the rest of the visit and checked again on every request
+      (revocation is immediate). A bad link raises :class:`PayerLinkInvalid`: the same 403 page.
     """
 
-    def _payer_portal_partner(self):
+    _VISITOR_ATTR = "_payer_portal_visitor_cache"
+
+    def _payer_portal_visitor(self):
+        """The visitor of this request (:class:`PayerVisitor`), resolved on first use and kept for
+        the rest of the request: the signed link is looked up once per request."""
+        cached = getattr(request, self._VISITOR_ATTR, None)
+        if cached and cached[0] is request.env.cr and cached[1] == request.env.uid:
+            return cached[2]
+        visitor = self._payer_portal_resolve_visitor()
+        setattr(request, self._VISITOR_ATTR, (request.env.cr, request.env.uid, visitor))
+        return visitor
+
+    def _payer_portal_resolve_visitor(self):
+        Partner = request.env["res.partner"]
+        Ledger = request.env["payer.portal.ledger"]
         user = request.env.user
         if not user._is_public():
-            preview = self._payer_portal_preview_partner()
-            return preview or user.partner_id.commercial_partner_id
-        return self._payer_portal_link_partner()
+            preview = self._payer_portal_resolve_preview()
+            if preview:
+                companies = Ledger._customer_companies(preview) & user.company_ids
+                return PayerVisitor(preview, preview, companies, "preview")
+            partner = user.partner_id.commercial_partner_id
+            return PayerVisitor(partner, user.partner_id, Ledger._customer_companies(partner), "login")
+        access = self._payer_portal_resolve_link()
+        if access:
+            partner = access.partner_id
+            return PayerVisitor(partner, partner, access.company_id, "link")
+        return PayerVisitor(Partner, Partner, request.env["res.company"], None)
 
-    def _payer_portal_preview_partner(self):
+    def _payer_portal_resolve_preview(self):
         """The customer an account manager previews (empty for anyone else)."""
         partner_id = request.session.get(PREVIEW_SESSION_KEY)
         if not partner_id or not request.env["res.partner"]._payer_portal_can_preview():
             return request.env["res.partner"]
         return request.env["res.partner"].sudo().browse(partner_id).exists().commercial_partner_id
 
+    def _payer_portal_resolve_link(self):
+        """The access record (sudo) of the signed link in the request (``payer_token``), else of the
+        one kept in the session; empty without one. One look-up; a bad link ends the visit."""
+        Access = request.env["payer.portal.access"]
+        value = request.params.get(LINK_PARAM)
+        if value is None:
+            value = request.session.get(LINK_SESSION_KEY)
+            if not isinstance(value, str):  # none kept (or one of an older form)
+                request.session.pop(LINK_SESSION_KEY, None)
+                return Access.sudo()
+        access = Access._check_link(value)
+        if not access:
+            request.session.pop(LINK_SESSION_KEY, None)
+            raise PayerLinkInvalid()
+        if request.session.get(LINK_SESSION_KEY) != value:
+            request.session[LINK_SESSION_KEY] = value
+        return access
+
+    # The helpers every payer portal controller calls: all read the one visitor of the request.
+
+    def _payer_portal_partner(self):
+        return self._payer_portal_visitor().partner
+
+    def _payer_portal_preview_partner(self):
+        visitor = self._payer_portal_visitor()
+        return visitor.partner if visitor.is_preview else request.env["res.partner"]
+
     def _payer_portal_is_preview(self):
-        return bool(self._payer_portal_preview_partner())
+        return self._payer_portal_visitor().is_preview
 
     def _payer_portal_acting_partner(self):
         """The customer on whose behalf an action (pay, ask, dispute) is taken: never in an
         account manager's preview (403), never for a visitor without an account (404)."""
-        if self._payer_portal_is_preview():
+        visitor = self._payer_portal_visitor()
+        if visitor.is_preview:
             raise Forbidden(request.env._("This is a preview: actions on the customer's behalf are disabled."))
-        partner = self._payer_portal_partner()
-        if not partner:
+        if not visitor.partner:
             raise request.not_found()
-        return partner
+        return visitor.partner
 
     def _payer_portal_contact(self, partner):
         """The contact who acts for ``partner``: the logged-in user's own partner (a contact of
         the customer), else (a guest with a signed link) the customer itself."""
-        user_partner = request.env.user.partner_id
-        if not request.env.user._is_public() and user_partner.commercial_partner_id == partner.commercial_partner_id:
-            return user_partner
-        return partner
-
-    def _payer_portal_link_partner(self):
-        Access = request.env["payer.portal.access"]
-        token, pid = request.params.get("access_token"), request.params.get("pid")
-        if token or pid:
-            partner = Access._check_link(pid, token)
-            if not partner:
-                request.session.pop(LINK_SESSION_KEY, None)
-                raise PayerLinkInvalid()
-            request.session[LINK_SESSION_KEY] = {"pid": partner.id, "token": token}
-            return partner
-        stored = request.session.get(LINK_SESSION_KEY)
-        if not stored:
-            return request.env["res.partner"]
-        partner = Access._check_link(stored.get("pid"), stored.get("token"))
-        if not partner:
-            request.session.pop(LINK_SESSION_KEY, None)
-            raise PayerLinkInvalid()
+        visitor = self._payer_portal_visitor()
+        if visitor.contact.commercial_partner_id == partner.commercial_partner_id:
+            return visitor.contact
         return partner
 
     def _payer_portal_companies(self):
-        """Companies whose documents the customer sees (the same for every way in); in an account
-        manager's preview, only those of them the account manager works in."""
-        partner = self._payer_portal_partner()
-        companies = request.env["payer.portal.ledger"]._customer_companies(partner)
-        if self._payer_portal_is_preview():
-            companies &= request.env.user.company_ids
-        return companies
+        """Companies whose documents the visitor sees: a login's, the customer's portal users';
+        a link's, the link's company only; a preview's, those the account manager works in."""
+        return self._payer_portal_visitor().companies
 
     def _payer_portal_url(self):
         return "/my/payer-portal"

@@ -95,3 +95,17 @@ class AccountMove(models.Model):
         if self.payer_dispute_count == 1:
             action.update(view_mode="form", views=[(False, "form")], res_id=self.payer_dispute_ids.id)
         return action
+
+    # ------------------------------------------------------------------ invoice emails
+
+    def _notify_get_recipients_classify(self, message, recipients_data, model_description, msg_vals=False):
+        """Invoice emails: the copies of the customer's own contacts (same commercial partner, not
+        internal users) carry its payer portal link of the invoice's company (``payer_link``, shown
+        by the layout beside Odoo's access button); nobody else in copy gets it."""
+        groups = super()._notify_get_recipients_classify(message, recipients_data, model_description, msg_vals=msg_vals)
+        if len(self) != 1 or self.move_type not in ("out_invoice", "out_refund") or self.state != "posted":
+            return groups
+        customer = self.commercial_partner_id
+        return self.env["res.partner"]._payer_split_recipients_groups(
+            groups, customer, lambda: {"payer_link": customer._payer_portal_link_url(self.company_id)}
+        )

@@ -44,8 +44,9 @@ class PayerPortalLedger(models.AbstractModel):
 
     @api.model
     def _customer_companies(self, partner):
-        """Companies whose documents a customer sees, whichever way it comes in (portal login,
-        signed link, account manager's preview): the companies of its portal users, else all."""
+        """Companies whose documents a customer sees when it logs in (and in an account manager's
+        preview, within the manager's companies): the companies of its portal users, else all.
+        A signed link opens its own company only (``payer.portal.access``)."""
         users = (
             self.env["res.users"]
             .sudo()

@@ -9,3 +9,4 @@ from . import test_payer_payment_review
 from . import test_payer_review_access
 from . import test_good_citizen
 from . import test_trust_statements
+from . import test_trust_link

@@ -610,7 +610,7 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
 
     def test_guest_with_link_gives_an_email_and_pays(self):
         access = self.env["payer.portal.access"]._for_partner(self.customer)
-        self.url_open(f"/my/payer-portal?pid={self.customer.id}&access_token={access.token}")
+        self.url_open(access._link_path())
         self._post_selection([self.invoice_b])
         payment = self._new_payment()
         self.assertFalse(payment.email, "a guest is asked for the address")
@@ -643,9 +643,7 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
 
     def test_pay_tour_as_a_guest_with_a_signed_link(self):
         access = self.env["payer.portal.access"]._for_partner(self.customer)
-        self.start_tour(
-            f"/my/payer-portal?pid={self.customer.id}&access_token={access.token}", "account_payer_portal_pay_guest"
-        )
+        self.start_tour(access._link_path(), "account_payer_portal_pay_guest")
         self.assertEqual(self.invoice_a.amount_residual, 0.0)
         self.assertEqual((self.invoice_b.amount_residual, self.credit_note.amount_residual), (200.0, 50.0))
         payment = self._new_payment()

@@ -322,7 +322,7 @@ class TestPayerPaymentReviewPortal(PayerPaymentCommon, HttpCase):
 
     def test_guest_cannot_save_or_use_a_card(self):
         access = self.env["payer.portal.access"]._for_partner(self.customer)
-        self.url_open(f"/my/payer-portal?pid={self.customer.id}&access_token={access.token}")
+        self.url_open(access._link_path())
         payment = self._select([self.invoice_a])
         token = self.env["payment.token"].create(
             {

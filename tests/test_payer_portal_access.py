@@ -30,8 +30,9 @@ class TestPayerPortalAccess(PayerPortalCommon, HttpCase):
             cls.env, login="payer_employee", password="payer_employee", groups="base.group_user"
         )
 
-    def _link(self, pid=None, token=None, path="/my/payer-portal"):
-        return f"{path}?pid={pid or self.customer.id}&access_token={token or self.access.token}"
+    def _link(self, access=None, token=None, path="/my/payer-portal"):
+        access = access or self.access
+        return f"{path}?payer_token={access.id}.{token or access.token}"
 
     def _figures(self, response):
         page = html.fromstring(response.content)
@@ -77,13 +78,14 @@ class TestPayerPortalAccess(PayerPortalCommon, HttpCase):
         cases = {
             "wrong": self._link(token="x" * 43),
             "truncated": self._link(token=self.access.token[:20]),
-            "empty token": f"/my/payer-portal?pid={self.customer.id}&access_token=",
-            "customer A's token with customer B's id": self._link(pid=self.other_customer.id),
-            "unknown customer": self._link(pid=10**8),
-            "not a number": f"/my/payer-portal?pid=abc&access_token={self.access.token}",
+            "empty token": f"/my/payer-portal?payer_token={self.access.id}.",
+            "empty link": "/my/payer-portal?payer_token=",
+            "customer A's token with customer B's id": self._link(access=self.other_access, token=self.access.token),
+            "unknown link": f"/my/payer-portal?payer_token={10**8}.{self.access.token}",
+            "not a number": f"/my/payer-portal?payer_token=abc.{self.access.token}",
             "token for another customer's document": self._link(
+                access=self.other_access,
                 token=self.access.token,
-                pid=self.other_customer.id,
                 path=f"/my/payer-portal/document/{self.other_invoice.id}/pdf",
             ),
         }
@@ -162,7 +164,7 @@ class TestPayerReminder(PayerPortalCommon):
         self.assertEqual(figures[(self.eur.name, "days_over_90")], "300.00")
         [link] = body.xpath("//a[hasclass('o_payer_email_link')]/@href")
         access = self.env["payer.portal.access"]._for_partner(self.customer)
-        self.assertTrue(link.endswith(f"/my/payer-portal?pid={self.customer.id}&access_token={access.token}"))
+        self.assertTrue(link.endswith(f"/my/payer-portal?payer_token={access.id}.{access.token}"))
 
     def test_invoice_email_carries_the_payer_portal_link(self):
         self.customer.email = "ap@brightway.example.com"
@@ -177,7 +179,7 @@ class TestPayerReminder(PayerPortalCommon):
         access = self.env["payer.portal.access"]._for_partner(self.customer)
         mails = self.env["mail.mail"].search([("model", "=", "account.move"), ("res_id", "=", invoice.id)])
         to_customer = mails.filtered(lambda m: self.customer in m.recipient_ids)
-        self.assertIn(f"pid={self.customer.id}&amp;access_token={access.token}", to_customer.body_html)
+        self.assertIn(f"payer_token={access.id}.{access.token}", to_customer.body_html)
         self.assertIn(f"res_id={invoice.id}", to_customer.body_html, "beside Odoo's own invoice link")
         for mail in mails - to_customer:
             self.assertNotIn(access.token, mail.body_html, "internal followers do not get the customer's secret")
@@ -224,6 +226,7 @@ class TestPayerPortalAccessTours(PayerPortalCommon, HttpCase):
         self.customer.email = "ap@brightway.example.com"
         self.customer.action_send_payer_reminder()
         message = self.customer.message_ids.filtered(lambda m: m.subject and "account status" in m.subject)
-        [link] = html.fromstring(message.body).xpath("//a[hasclass('o_payer_email_link')]/@href")
+        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+        [link] = html.fromstring(mail.body_html).xpath("//a[hasclass('o_payer_email_link')]/@href")
         path = link[link.index("/my/payer-portal") :]
         self.start_tour(path, "account_payer_portal_guest_link")

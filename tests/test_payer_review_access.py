@@ -69,8 +69,8 @@ class TestPayerReviewAccess(PayerPortalCommon, HttpCase):
     def test_malformed_links_get_the_invalid_page(self):
         """Every bad link answers with the same 403 page, never a server error."""
         cases = {
-            "non-ASCII secret": f"/my/payer-portal?pid={self.customer.id}&access_token={quote('é' * 43)}",
-            "non-ASCII digit as id": f"/my/payer-portal?pid={quote('²')}&access_token={self.access.token}",
+            "non-ASCII secret": f"/my/payer-portal?payer_token={self.access.id}.{quote('é' * 43)}",
+            "non-ASCII digit as id": f"/my/payer-portal?payer_token={quote('²')}.{self.access.token}",
         }
         for case, url in cases.items():
             with self.subTest(case=case):
