@@ -11,13 +11,12 @@ class PayerAttachmentController(AttachmentController):
         # ``ir.attachment``, which applies the customer's rules (also to a pending upload, whose
         # values do not name the document). A refused file answers like Odoo's own refusals (a
         # message the chatter shows), never a 500; nothing is stored.
-        if thread_model in request.env and isinstance(
-            request.env[thread_model], request.env.registry["payer.customer.post.mixin"]
+        if (
+            str(thread_id).isdigit()
+            and thread_model in request.env
+            and isinstance(request.env[thread_model], request.env.registry["payer.customer.post.mixin"])
         ):
-            try:
-                request.update_context(payer_upload_thread=[thread_model, int(thread_id)])
-            except (TypeError, ValueError):
-                pass  # Odoo's route answers an invalid id
+            request.update_context(payer_upload_thread=[thread_model, int(thread_id)])
         try:
             with request.env.cr.savepoint():
                 return super().mail_attachment_upload(ufile, thread_id, thread_model, is_pending=is_pending, **kwargs)

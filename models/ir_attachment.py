@@ -43,9 +43,9 @@ class IrAttachment(models.Model):
     def _payer_check_thumbnail(self, vals):
         # A thumbnail (set by the chatter for PDFs, also by customers) is an image Odoo decodes.
         if vals.get("thumbnail") and not self.env.user._is_internal():
-            _format, pixels = image_header(self.env["payer.customer.post.mixin"]._payer_decode_datas(
-                {"datas": vals["thumbnail"]}
-            ))
+            _format, pixels = image_header(
+                self.env["payer.customer.post.mixin"]._payer_decode_datas({"datas": vals["thumbnail"]})
+            )
             if pixels > IMAGE_MAX_PIXELS:
                 raise UserError(self._payer_image_too_large_message())
 

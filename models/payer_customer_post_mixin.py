@@ -44,9 +44,7 @@ class PayerCustomerPostMixin(models.AbstractModel):
         if message_type != "comment" or not author_id:
             return False
         author = self.env["res.partner"].sudo().browse(getattr(author_id, "id", author_id)).exists()
-        return bool(author) and not any(
-            user._is_internal() for user in author.with_context(active_test=False).user_ids
-        )
+        return bool(author) and not any(user._is_internal() for user in author.with_context(active_test=False).user_ids)
 
     def _payer_customer_post_refusal(self):
         """Why the customer may not post on this document now (a message), or ``None``."""
@@ -140,9 +138,7 @@ class PayerCustomerPostMixin(models.AbstractModel):
         if subject and len(subject) > SUBJECT_MAX_LENGTH:
             raise UserError(self.env._("Subjects are limited to %(limit)s characters.", limit=SUBJECT_MAX_LENGTH))
         if email_from and len(email_from) > EMAIL_MAX_LENGTH:
-            raise UserError(
-                self.env._("Email addresses are limited to %(limit)s characters.", limit=EMAIL_MAX_LENGTH)
-            )
+            raise UserError(self.env._("Email addresses are limited to %(limit)s characters.", limit=EMAIL_MAX_LENGTH))
         all_files = list(files or ())
         if attachments:
             all_files += self._payer_attachment_files(attachments)
@@ -198,7 +194,9 @@ class PayerCustomerPostMixin(models.AbstractModel):
             content = content.encode()
         return name, content or b""
 
-    def _message_update_content(self, message, /, *, body, attachment_ids=None, partner_ids=None, strict=True, **kwargs):
+    def _message_update_content(
+        self, message, /, *, body, attachment_ids=None, partner_ids=None, strict=True, **kwargs
+    ):
         # EXTENDS mail: an edited message of a customer follows the same rules as a new one.
         if self._payer_posting_is_customer(message.author_id.id, message.message_type):
             attachments = message.sudo().attachment_ids

@@ -2,13 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import plaintext2html
 
-from ..tools.upload_policy import (  # noqa: F401 (re-exported)
-    CATEGORY_OTHER_MAX_LENGTH,
-    TEXT_MAX_LENGTH,
-    UPLOAD_EXTENSIONS,
-    UPLOAD_MAX_FILES,
-    UPLOAD_MAX_SIZE,
-)
+from ..tools.upload_policy import CATEGORY_OTHER_MAX_LENGTH, TEXT_MAX_LENGTH
 
 STATES = [
     ("new", "New"),
@@ -26,7 +20,7 @@ TRANSITIONS = {
     "rejected": set(),
 }
 
-# What a customer may send: see tools/upload_policy.py (re-exported here for the tests).
+# What a customer may send (lengths, files): see tools/upload_policy.py.
 DESCRIPTION_MAX_LENGTH = TEXT_MAX_LENGTH
 
 
@@ -161,9 +155,7 @@ class PayerDispute(models.Model):
                 raise ValidationError(self.env._("Choose a category or describe your own."))
             if len(dispute.category_other or "") > CATEGORY_OTHER_MAX_LENGTH:
                 raise ValidationError(
-                    self.env._(
-                        "Your own category is limited to %(limit)s characters.", limit=CATEGORY_OTHER_MAX_LENGTH
-                    )
+                    self.env._("Your own category is limited to %(limit)s characters.", limit=CATEGORY_OTHER_MAX_LENGTH)
                 )
             if dispute.category_id.company_id and dispute.category_id.company_id != dispute.company_id:
                 raise ValidationError(self.env._("This category is not available for the invoice's company."))

@@ -2,6 +2,7 @@
 (our forms, Odoo's chatter routes, JSON-RPC): types by content (an allowlist), picture pixels read
 from the header before anything decodes them, text lengths, and "a closed dispute is final"."""
 
+import base64
 import io
 import json
 import struct
@@ -247,6 +248,12 @@ class TestTrustCustomerPostRules(TrustUploadsCommon):
             attachments=[("export.zip", zip_of({"a.txt": "x"}))],
         )
         self.assertEqual(note.attachment_ids.name, "export.zip")
+
+    def test_customer_thumbnail_over_the_bound_is_refused(self):
+        attachment = self.env["ir.attachment"].create({"name": "proof.pdf", "raw": PDF})
+        with self.assertRaisesRegex(UserError, "40 megapixels"):
+            attachment.with_user(self.portal_user).sudo().write({"thumbnail": base64.b64encode(PICTURE_400_MP)})
+        self.assertFalse(attachment.thumbnail)
 
     def test_pictures_over_the_bound_are_never_decoded(self):
         # An internal upload is kept as sent, not decoded (nor resized); a customer's is refused.

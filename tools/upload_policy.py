@@ -169,7 +169,7 @@ def image_header(content, formats=None):
                     image_format, pixels = image.format, width * height
         except Image.DecompressionBombError:
             image_format, pixels = None, sys.maxsize
-        except Exception:  # noqa: BLE001 - PIL raises many kinds of errors on a malformed header
+        except Exception:  # PIL raises many kinds of errors on a malformed header
             return None, 0
     if formats and image_format not in formats and pixels != sys.maxsize:
         return None, 0
