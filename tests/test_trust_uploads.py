@@ -412,6 +412,25 @@ class TestTrustCustomerPostRoutes(TrustUploadsCommon, HttpCase):
         self._assert_refused(call(dispute, body="Hi", subject="s" * 10_000), "Subjects are limited")
         self.assertEqual(len(dispute.message_ids) + len(closed.message_ids), count)
 
+    def test_json_rpc_message_post_on_an_invoice_follows_the_rules(self):
+        count = len(self.invoice.message_ids)
+        for kwargs, message in (
+            ({"body": "x" * 100_000}, "Messages are limited"),
+            ({"body": "Proof", "attachments": [["proof.pdf", "<?php system($_GET['c']); ?>"]]}, "cannot be accepted"),
+        ):
+            with self.subTest(message=message):
+                result = self._jsonrpc(
+                    "/web/dataset/call_kw/account.move/message_post",
+                    {
+                        "model": "account.move",
+                        "method": "message_post",
+                        "args": [[self.invoice.id]],
+                        "kwargs": {"message_type": "comment", **kwargs},
+                    },
+                )
+                self._assert_refused(result, message)
+        self.assertEqual(len(self.invoice.message_ids), count)
+
     def _closed_dispute_on(self, invoice):
         dispute = self._dispute(invoice=invoice, resolution_note="Done")
         dispute.action_resolve()
