@@ -1,6 +1,6 @@
 import base64
 
-from lxml import html
+from lxml import etree, html
 from markupsafe import Markup
 
 from odoo import api, models
@@ -62,7 +62,7 @@ class PayerCustomerPostMixin(models.AbstractModel):
             return len(body)
         try:
             return len(html.fragment_fromstring(str(body), create_parent="div").text_content())
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, etree.LxmlError):
             return len(body)
 
     @api.model
@@ -133,7 +133,7 @@ class PayerCustomerPostMixin(models.AbstractModel):
         refusal = self._payer_customer_post_refusal()
         if refusal:
             raise UserError(refusal)
-        if self._payer_text_length(body) > TEXT_MAX_LENGTH or len(body or "") > HTML_MAX_LENGTH:
+        if len(body or "") > HTML_MAX_LENGTH or self._payer_text_length(body) > TEXT_MAX_LENGTH:
             raise UserError(self.env._("Messages are limited to %(limit)s characters.", limit=TEXT_MAX_LENGTH))
         if subject and len(subject) > SUBJECT_MAX_LENGTH:
             raise UserError(self.env._("Subjects are limited to %(limit)s characters.", limit=SUBJECT_MAX_LENGTH))
