@@ -2,3 +2,4 @@ from . import portal
 from . import statement
 from . import dispute
 from . import payment
+from . import attachment

@@ -4,6 +4,8 @@ from . import payer_portal_access
 from . import ir_http
 from . import payer_statement
 from . import payer_statement_batch
+from . import payer_customer_post_mixin
+from . import ir_attachment
 from . import payer_dispute_category
 from . import payer_dispute
 from . import account_move

@@ -3,11 +3,12 @@ from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 from odoo.tools.sql import column_exists, create_column
 
-from .payer_dispute import DESCRIPTION_MAX_LENGTH, OPEN_STATES
+from .payer_dispute import OPEN_STATES
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "payer.customer.post.mixin"]
 
     payer_dispute_ids = fields.One2many("payer.dispute", "move_id", string="Disputes")
     payer_dispute_count = fields.Integer(compute="_compute_payer_dispute_count", string="Dispute count")
@@ -68,8 +69,7 @@ class AccountMove(models.Model):
         question = (question or "").strip()
         if not question:
             raise UserError(self.env._("Write your question before sending it."))
-        if len(question) > DESCRIPTION_MAX_LENGTH:
-            raise UserError(self.env._("Questions are limited to %(limit)s characters.", limit=DESCRIPTION_MAX_LENGTH))
+        self._payer_check_customer_post(body=question)
         self.message_subscribe(partner_ids=contact.ids)
         message = self.message_post(
             author_id=contact.id,

@@ -1,9 +1,8 @@
-import os
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import plaintext2html
-from odoo.tools.mimetypes import guess_mimetype
+
+from ..tools.upload_policy import CATEGORY_OTHER_MAX_LENGTH, TEXT_MAX_LENGTH
 
 STATES = [
     ("new", "New"),
@@ -21,33 +20,8 @@ TRANSITIONS = {
     "rejected": set(),
 }
 
-DESCRIPTION_MAX_LENGTH = 5000
-UPLOAD_MAX_SIZE = 10 * 1024 * 1024  # 10 MB per file
-UPLOAD_MAX_FILES = 10
-# What a customer may send: documents and pictures. Anything a browser or a desktop could run or
-# render as a page (executables, scripts, HTML, SVG) is refused, by its name and by its content.
-UPLOAD_EXTENSIONS = {
-    "pdf",
-    "png",
-    "jpg",
-    "jpeg",
-    "gif",
-    "webp",
-    "tif",
-    "tiff",
-    "txt",
-    "csv",
-    "doc",
-    "docx",
-    "xls",
-    "xlsx",
-    "odt",
-    "ods",
-    "eml",
-    "msg",
-}
-UPLOAD_FORBIDDEN_MIMETYPE_PARTS = ("html", "svg", "javascript", "executable", "dosexec", "x-sh", "msdownload")
-UPLOAD_FORBIDDEN_MIMETYPES = {"text/xml", "application/xml"}
+# What a customer may send (lengths, files): see tools/upload_policy.py.
+DESCRIPTION_MAX_LENGTH = TEXT_MAX_LENGTH
 
 
 class PayerDispute(models.Model):
@@ -60,7 +34,7 @@ class PayerDispute(models.Model):
 
     _name = "payer.dispute"
     _description = "Invoice dispute"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "payer.customer.post.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_opened desc, id desc"
     _mail_post_access = "read"
 
@@ -179,6 +153,10 @@ class PayerDispute(models.Model):
         for dispute in self:
             if not dispute.category_id and not (dispute.category_other or "").strip():
                 raise ValidationError(self.env._("Choose a category or describe your own."))
+            if len(dispute.category_other or "") > CATEGORY_OTHER_MAX_LENGTH:
+                raise ValidationError(
+                    self.env._("Your own category is limited to %(limit)s characters.", limit=CATEGORY_OTHER_MAX_LENGTH)
+                )
             if dispute.category_id.company_id and dispute.category_id.company_id != dispute.company_id:
                 raise ValidationError(self.env._("This category is not available for the invoice's company."))
 
@@ -324,36 +302,14 @@ class PayerDispute(models.Model):
 
         :param files: list of ``(filename, content bytes)``
         """
-        if len(files) > UPLOAD_MAX_FILES:
-            raise UserError(self.env._("You can send at most %(count)s files at a time.", count=UPLOAD_MAX_FILES))
-        for name, content in files:
-            if not name or name != os.path.basename(name) or "/" in name or "\\" in name or name.startswith("."):
-                raise UserError(
-                    self.env._("The file name %(name)r is not valid: send the file without folders.", name=name)
-                )
-            if len(content) > UPLOAD_MAX_SIZE:
-                raise UserError(
-                    self.env._(
-                        "The file %(name)s is too large: files are limited to %(size)s MB.",
-                        name=name,
-                        size=UPLOAD_MAX_SIZE // (1024 * 1024),
-                    )
-                )
-            extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-            mimetype = guess_mimetype(content, default="application/octet-stream")
-            if (
-                extension not in UPLOAD_EXTENSIONS
-                or mimetype in UPLOAD_FORBIDDEN_MIMETYPES
-                or any(part in mimetype for part in UPLOAD_FORBIDDEN_MIMETYPE_PARTS)
-            ):
-                raise UserError(
-                    self.env._(
-                        "The file %(name)s cannot be accepted: send documents or pictures "
-                        "(%(extensions)s); programs, web pages and SVG images are refused.",
-                        name=name,
-                        extensions=", ".join(sorted(UPLOAD_EXTENSIONS)),
-                    )
-                )
+        self._payer_check_customer_files(files)
+
+    def _payer_customer_post_refusal(self):
+        # EXTENDS payer.customer.post.mixin: a closed dispute is final for the customer.
+        self.ensure_one()
+        if not self.is_open:
+            return self.env._("This dispute is closed: raise a new one if needed.")
+        return super()._payer_customer_post_refusal()
 
     @api.model
     def _payer_portal_create(self, move, contact, values, files=()):
@@ -400,14 +356,10 @@ class PayerDispute(models.Model):
     def _payer_portal_post(self, contact, body, files=()):
         """A message (and files) of the customer on the dispute; validated before anything is written."""
         self.ensure_one()
-        if not self.is_open:
-            raise UserError(self.env._("This dispute is closed: raise a new one if needed."))
-        self._payer_check_files(files)
         body = (body or "").strip()
+        self._payer_check_customer_post(body=body, files=files)
         if not body and not files:
             raise UserError(self.env._("Write a message or attach a file."))
-        if len(body) > DESCRIPTION_MAX_LENGTH:
-            raise UserError(self.env._("Messages are limited to %(limit)s characters.", limit=DESCRIPTION_MAX_LENGTH))
         return self.message_post(
             author_id=contact.id,
             body=plaintext2html(body) if body else "",

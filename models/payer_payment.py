@@ -1,8 +1,10 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
+
+from ..tools.upload_policy import EMAIL_MAX_LENGTH
 
 _logger = logging.getLogger(__name__)
 
@@ -242,7 +244,7 @@ class PayerPayment(models.Model):
                 "name": self.env["ir.sequence"].sudo().with_company(company).next_by_code("payer.payment") or "/",
                 "partner_id": partner.id,
                 "contact_id": contact.id if contact else False,
-                "email": contact.email if contact else False,
+                "email": contact.email if contact and len(contact.email or "") <= EMAIL_MAX_LENGTH else False,
                 "company_id": company.id,
                 "currency_id": currency.id,
                 "amount_invoices": amount_invoices,
@@ -320,6 +322,15 @@ class PayerPayment(models.Model):
 
     def _credits(self):
         return self.line_ids.filtered(lambda line: line.kind == "credit").move_id
+
+    @api.constrains("email")
+    def _check_email_length(self):
+        # The receipt address is typed by the customer: bounded on the model, whatever the way in.
+        for payment in self:
+            if len(payment.email or "") > EMAIL_MAX_LENGTH:
+                raise ValidationError(
+                    self.env._("Email addresses are limited to %(limit)s characters.", limit=EMAIL_MAX_LENGTH)
+                )
 
     def _check_unchanged(self):
         """The selected documents still have the residuals they had when selected, and nothing

@@ -10,3 +10,4 @@ from . import test_payer_review_access
 from . import test_good_citizen
 from . import test_trust_statements
 from . import test_trust_link
+from . import test_trust_uploads

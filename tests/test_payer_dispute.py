@@ -6,7 +6,7 @@ from odoo.http import Request
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 
-from ..models.payer_dispute import UPLOAD_MAX_SIZE
+from ..tools.upload_policy import UPLOAD_MAX_SIZE
 from .common import PayerPortalCommon
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"

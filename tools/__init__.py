@@ -1,0 +1,1 @@
+"""Helpers without ORM of the payer portal."""
