@@ -7,3 +7,4 @@ from . import test_payer_dispute
 from . import test_payer_payment
 from . import test_payer_payment_review
 from . import test_payer_review_access
+from . import test_trust_payments
