@@ -400,7 +400,12 @@ class TestPayerPaymentStripe(PayerPaymentStripeCommon):
         self.assertEqual((self._open(old), self._open(recent), self._open(credit_note)), (0.0, 0.0, 0.0))
         self.assertEqual(
             [call for call in self.stripe_calls if call[1].startswith("payment_intents")],
-            [("POST", "payment_intents"), ("POST", "payment_intents/pi_first/cancel"), ("POST", "payment_intents")],
+            [
+                ("POST", "payment_intents"),
+                ("POST", "payment_intents/pi_first/cancel"),
+                ("POST", "payment_intents"),
+                ("GET", "payment_intents/pi_second"),  # what Stripe says of the payment, not the data
+            ],
         )
 
     def test_provider_form_warns_without_webhook_secret(self):

@@ -260,7 +260,6 @@ class TestTrustPaymentsConcurrency(BaseCase):
             )
             if not getattr(cls, "method_was_active", True):
                 cr.execute("UPDATE payment_method SET active = FALSE WHERE id = %s", (cls.method_id,))
-            cr.commit()
 
     def _committed_invoice_and_payments(self, amount, count):
         """A posted invoice of the customer and ``count`` selections of it (one per guest)."""
@@ -332,11 +331,10 @@ class TestTrustPaymentsConcurrency(BaseCase):
             # A committed. B goes on with its snapshot: refused, or retried by Odoo with a new one.
             with self.assertRaises((psycopg2.errors.SerializationFailure, UserError)):
                 self._create_transaction(env_b, payment_b)
-                cr_b.commit()
             cr_b.rollback()
         self.assertEqual(len(self._live_transactions(invoice_id)), 1)
 
-    @mute_logger("odoo.sql_db", "odoo.http", "odoo.service.model", "odoo.addons.payment")
+    @mute_logger("odoo.sql_db", "odoo.http", "odoo.addons.payment")
     def test_twenty_guests_paying_one_invoice_at_once_start_one_live_transaction(self):
         invoice_id, payment_ids = self._committed_invoice_and_payments(220.0, self.guests)
         base = f"http://{HOST}:{config['http_port']}"
