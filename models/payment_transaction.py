@@ -29,10 +29,10 @@ class PaymentTransaction(models.Model):
         # a transaction of invoices (TO PAY, Odoo's invoice page and pay-overdue, JSON-RPC, other
         # modules): see account.move._payer_reserve_for_payment.
         transactions = super().create(vals_list)
-        paying = transactions.filtered(lambda tx: tx.invoice_ids and tx.operation in PAYING_OPERATIONS)
+        paying = transactions.sudo().filtered(lambda tx: tx.invoice_ids and tx.operation in PAYING_OPERATIONS)
         if paying:
             documents = paying.invoice_ids | paying.payer_payment_id.line_ids.move_id
-            documents.sudo()._payer_reserve_for_payment(keep=paying, payer_payment=paying.payer_payment_id)
+            documents._payer_reserve_for_payment(keep=paying, payer_payment=paying.payer_payment_id)
         return transactions
 
     def _create_payment(self, **extra_create_values):
