@@ -334,19 +334,21 @@ class TestTrustPaymentsConcurrency(BaseCase):
             cr_b.rollback()
         self.assertEqual(len(self._live_transactions(invoice_id)), 1)
 
-    @mute_logger("odoo.sql_db", "odoo.http", "odoo.addons.payment")
-    def test_twenty_guests_paying_one_invoice_at_once_start_one_live_transaction(self):
-        invoice_id, payment_ids = self._committed_invoice_and_payments(220.0, self.guests)
+    def _run_guests_at_once(self, invoice_id, payment_ids, odoo_route_guests=()):
+        """Every guest opens the signed link, then all start paying at the same moment, each in its
+        own HTTP session (its own request, thread and database cursor on the server): through TO
+        PAY, or (indexes in ``odoo_route_guests``) through Odoo's own invoice payment route."""
         base = f"http://{HOST}:{config['http_port']}"
         link = urlsplit(self.link)
-        barrier = threading.Barrier(self.guests, timeout=60)
-        answers = [None] * self.guests
+        with self.registry.cursor() as cr:
+            invoice_token = (
+                api.Environment(cr, SUPERUSER_ID, {})["account.move"].browse(invoice_id)._portal_ensure_token()
+            )
+        barrier = threading.Barrier(len(payment_ids), timeout=60)
+        answers = [None] * len(payment_ids)
 
         def guest(index):
             session = requests.Session()
-            session.get(f"{base}{link.path}?{link.query}", timeout=60)
-            page = html.fromstring(session.get(f"{base}/my/payer-portal", timeout=60).content)
-            csrf = page.xpath("//input[@name='csrf_token']/@value")
             params = {
                 "provider_id": self.provider_id,
                 "payment_method_id": self.method_id,
@@ -356,17 +358,23 @@ class TestTrustPaymentsConcurrency(BaseCase):
                 "tokenization_requested": False,
                 "landing_route": "/anywhere",
                 "is_validation": False,
-                "csrf_token": csrf[0] if csrf else "",
             }
+            if index in odoo_route_guests:
+                url = f"{base}/invoice/transaction/{invoice_id}"
+                params["access_token"] = invoice_token
+            else:
+                session.get(f"{base}{link.path}?{link.query}", timeout=60)
+                page = html.fromstring(session.get(f"{base}/my/payer-portal", timeout=60).content)
+                csrf = page.xpath("//input[@name='csrf_token']/@value")
+                params["csrf_token"] = csrf[0] if csrf else ""
+                url = f"{base}/my/payer-portal/pay/{payment_ids[index]}/transaction"
             barrier.wait()
             response = session.post(
-                f"{base}/my/payer-portal/pay/{payment_ids[index]}/transaction",
-                json={"id": index, "jsonrpc": "2.0", "method": "call", "params": params},
-                timeout=120,
+                url, json={"id": index, "jsonrpc": "2.0", "method": "call", "params": params}, timeout=120
             )
             answers[index] = response.json()
 
-        threads = [threading.Thread(target=guest, args=(index,)) for index in range(self.guests)]
+        threads = [threading.Thread(target=guest, args=(index,)) for index in range(len(payment_ids))]
         # The test runner holds the registries' lock while tests run (odoo.service.server): the
         # server's threads wait for it; HttpCase lifts it the same way (registry test mode), but
         # here every request keeps its own real cursor.
@@ -377,5 +385,18 @@ class TestTrustPaymentsConcurrency(BaseCase):
                 thread.join(timeout=180)
         started = [answer for answer in answers if answer and "result" in answer]
         self.assertTrue(started, f"at least one guest could start paying: {answers[:3]}")
+        return answers
+
+    @mute_logger("odoo.sql_db", "odoo.http", "odoo.addons.payment")
+    def test_twenty_guests_paying_one_invoice_at_once_start_one_live_transaction(self):
+        invoice_id, payment_ids = self._committed_invoice_and_payments(220.0, self.guests)
+        self._run_guests_at_once(invoice_id, payment_ids)
+        live = self._live_transactions(invoice_id)
+        self.assertEqual(len(live), 1, f"exactly one transaction can take the money: {live}")
+
+    @mute_logger("odoo.sql_db", "odoo.http", "odoo.addons.payment")
+    def test_guests_on_to_pay_and_on_odoos_invoice_page_at_once_start_one_live_transaction(self):
+        invoice_id, payment_ids = self._committed_invoice_and_payments(220.0, self.guests)
+        self._run_guests_at_once(invoice_id, payment_ids, odoo_route_guests=range(0, self.guests, 2))
         live = self._live_transactions(invoice_id)
         self.assertEqual(len(live), 1, f"exactly one transaction can take the money: {live}")
