@@ -191,6 +191,52 @@ class TestTrustPaymentsStripeWebhook(PayerPaymentStripeCommon, HttpCase):
         self.assertEqual(tx.state, "done")
         self.assertEqual((self._open(invoice), self._open(credit_note), payment.state), (0.0, 0.0, "done"))
 
+    def _stock_stripe_transaction(self, invoice):
+        """A Stripe transaction as Odoo's own invoice page creates it."""
+        return (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.stripe.id,
+                    "payment_method_id": self.stripe.payment_method_ids[:1].id,
+                    "reference": invoice.name,
+                    "amount": invoice.amount_residual,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": self.contact.id,
+                    "operation": "online_direct",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
+        )
+
+    def test_forged_event_pays_no_invoice_paid_from_odoos_invoice_page(self):
+        invoice = self._invoice(500.0, days_late=10)
+        tx = self._stock_stripe_transaction(invoice)
+        tx._get_processing_values()
+        with mute_logger("odoo.addons.payment_stripe.controllers.main", "odoo.addons.payment.models.payment_provider"):
+            self._forge(tx, tx.provider_reference, 500.0)
+        self.assertNotEqual(tx.state, "done")
+        self.assertEqual(self._open(invoice), 500.0)
+
+    def test_odoos_invoice_page_cannot_pay_while_stripe_may_be_paying_the_payer_attempt(self):
+        """The customer is confirming TO PAY's PaymentIntent (Stripe refuses to cancel it): a
+        payment started meanwhile from Odoo's invoice page is refused, not charged a second time."""
+        self.cancel_status = 400
+        invoice = self._invoice(500.0, days_late=10)
+        first = self._transaction(self._select([invoice]), self.stripe)
+        first._get_processing_values()
+        with (
+            mute_logger(
+                "odoo.addons.account_payer_portal.models.payment_transaction",
+                "odoo.addons.payment.models.payment_provider",
+            ),
+            self.assertRaisesRegex(UserError, "may be going through"),
+        ):
+            self._stock_stripe_transaction(invoice)
+        self.assertIn(("POST", "payment_intents/pi_first/cancel"), self.stripe_calls)
+        self.assertEqual(first.state, "draft", "its confirmation by Stripe can still be recorded")
+
 
 @tagged("post_install", "-at_install")
 class TestTrustPaymentsConcurrency(BaseCase):
