@@ -11,6 +11,7 @@ from . import payer_dispute
 from . import account_move
 from . import res_company
 from . import res_partner
+from . import payer_move_lock
 from . import payer_payment
 from . import payer_payment_line
 from . import payer_payment_setoff

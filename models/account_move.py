@@ -4,6 +4,7 @@ from odoo.tools import plaintext2html
 from odoo.tools.sql import column_exists, create_column
 
 from .payer_dispute import OPEN_STATES
+from .payer_payment import PROVIDERS_CANCELLED_AT_SOURCE, STALE_TX_STATES, is_live_transaction
 
 
 class AccountMove(models.Model):
@@ -40,8 +41,71 @@ class AccountMove(models.Model):
             move.payer_dispute_open = any(d.state in OPEN_STATES for d in move.payer_dispute_ids)
 
     def _has_to_be_paid(self):
-        # EXTENDS account_payment: no online payment of an invoice under dispute.
-        return super()._has_to_be_paid() and not self.payer_dispute_open
+        # EXTENDS account_payment: no online payment of an invoice under dispute, or held by a
+        # payment that may have taken the money (pending, authorized, done and not yet posted).
+        return (
+            super()._has_to_be_paid()
+            and not self.payer_dispute_open
+            and not self.env["payer.portal.ledger"]._awaiting_payment_moves(self)
+        )
+
+    # ------------------------------------------------------------------ one live payment per document
+
+    def _payer_payment_transactions(self):
+        """Every transaction that pays or sets off one of these documents: by its invoices
+        (Odoo's routes and TO PAY) or as a document of a TO PAY payment (credits too)."""
+        Tx = self.env["payment.transaction"].sudo()
+        return Tx.search([("invoice_ids", "in", self.ids)]) | Tx.search(
+            [("payer_payment_id.line_ids.move_id", "in", self.ids)]
+        )
+
+    def _payer_reserve_for_payment(self, keep=None, payer_payment=None):
+        """The one live payment per document rule, crossed by every path that starts a payment of
+        these documents: TO PAY, Odoo's invoice page and pay-overdue routes, or any transaction
+        created with invoices (``payment.transaction.create``), in the request's database
+        transaction.
+
+        1. The documents' lock rows are written (``payer.move.lock``): two requests cannot both
+           pass this point on the same document, whatever their snapshots (the later one is
+           retried by Odoo and then sees the other's transaction).
+        2. Refused while a transaction of the documents is pending, authorized, or done and not
+           yet posted (it may have taken the money), or while an invoice is under dispute.
+        3. Earlier unfinished attempts (draft or failed transactions, whichever route started
+           them) but ``keep`` are replaced: cancelled at the provider first (refused when the
+           provider says it may be paid), so that one attempt at a time can take the money.
+
+        :param keep: the transactions of the payment going on (``payment.transaction``)
+        :param payer_payment: the TO PAY payment going on, kept open (``payer.payment``)
+        """
+        Tx = self.env["payment.transaction"].sudo()
+        keep = keep or Tx
+        self.env["payer.move.lock"].sudo()._lock(self)
+        disputed = self.env["payer.portal.ledger"]._disputed_moves(self)
+        if disputed:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s is under dispute: it cannot be paid online until the dispute is closed.",
+                    invoices=", ".join(disputed.mapped("name")),
+                )
+            )
+        txs = self._payer_payment_transactions() - keep
+        if txs.filtered(is_live_transaction):
+            raise UserError(self.env._("A payment of these invoices is already awaiting confirmation."))
+        stale = txs.filtered(lambda tx: tx.state in STALE_TX_STATES)
+        if not stale:
+            return
+        reference = (payer_payment[:1].name if payer_payment else None) or keep[:1].reference or ""
+        for tx in stale:
+            tx._payer_cancel_at_provider()
+        # At a provider we cannot cancel at, the old attempt may still be paid: then it is recorded.
+        stale.filtered(lambda tx: tx.provider_code not in PROVIDERS_CANCELLED_AT_SOURCE).payer_replaced = True
+        stale._set_canceled(
+            state_message=self.env._("Replaced by a new payment attempt (%(reference)s).", reference=reference),
+            extra_allowed_states=("error",),
+        )
+        (stale.payer_payment_id - (payer_payment or self.env["payer.payment"])).filtered(
+            lambda p: p.state in ("draft", "processing")
+        ).write({"state": "cancel"})
 
     def _payer_responsible_user(self):
         """Who handles the customer's questions and disputes on this invoice: the customer's

@@ -23,7 +23,8 @@ LIVE_TX_DOMAIN = ["|", ("state", "in", LIVE_TX_STATES), "&", ("state", "=", "don
 PROVIDERS_CANCELLED_AT_SOURCE = ("stripe", "demo")
 
 
-def _is_live(tx):
+def is_live_transaction(tx):
+    """The transaction may have taken, or may take, the customer's money without a new action."""
     return tx.state in LIVE_TX_STATES or (tx.state == "done" and not tx.is_post_processed)
 
 
@@ -365,7 +366,9 @@ class PayerPayment(models.Model):
     def _lock_documents(self):
         """Take the selected documents for this database transaction, or refuse at once: two
         requests at the same time for the same invoices or credits cannot both go on. Advisory
-        locks (per document) are released at commit or rollback."""
+        locks (per document) are released at commit or rollback; they only make a second request
+        fail fast: what makes the rule hold under PostgreSQL's isolation is the lock row that
+        ``account.move._payer_reserve_for_payment`` writes."""
         self.ensure_one()
         for move_id in self.line_ids.move_id.ids:
             [(taken,)] = self.env.execute_query(
@@ -375,34 +378,17 @@ class PayerPayment(models.Model):
                 raise UserError(
                     self.env._("A payment of these invoices is being started in another window: finish it there.")
                 )
+        self.env["payer.move.lock"].sudo()._lock(self.line_ids.move_id)
 
     def _release_stale_transactions(self, keep=None):
-        """Replace every earlier unfinished attempt on these invoices (draft or failed
-        transactions, whichever payment they were started from, but ``keep``) so that only one
-        can succeed; refuse if a transaction is already pending, authorized or done."""
+        """Replace every earlier unfinished attempt on these documents (draft or failed
+        transactions, whichever route started them, but ``keep``) so that only one can succeed;
+        refuse if a transaction is already pending, authorized or done (the rule of
+        ``account.move._payer_reserve_for_payment``)."""
         self.ensure_one()
-        Tx = self.env["payment.transaction"].sudo()
-        invoices = self._invoices()
-        txs = Tx.search([("invoice_ids", "in", invoices.ids)]) | Tx.search(
-            [("payer_payment_id", "!=", False), ("payer_payment_id.line_ids.move_id", "in", self.line_ids.move_id.ids)]
-        )
-        txs |= self.transaction_ids
-        if txs.filtered(_is_live):
-            raise UserError(self.env._("A payment of these invoices is already awaiting confirmation."))
         if self.transaction_ids.filtered(lambda tx: tx.state == "done"):
             raise UserError(self.env._("This payment is already done."))
-        stale = txs.filtered(lambda tx: tx.state in STALE_TX_STATES) - (keep or Tx)
-        for tx in stale:
-            tx._payer_cancel_at_provider()
-        # At a provider we cannot cancel at, the old attempt may still be paid: then it is recorded.
-        stale.filtered(lambda tx: tx.provider_code not in PROVIDERS_CANCELLED_AT_SOURCE).payer_replaced = True
-        stale._set_canceled(
-            state_message=self.env._("Replaced by a new payment attempt (%(reference)s).", reference=self.name),
-            extra_allowed_states=("error",),
-        )
-        (stale.payer_payment_id - self).filtered(lambda p: p.state in ("draft", "processing")).write(
-            {"state": "cancel"}
-        )
+        self.line_ids.move_id._payer_reserve_for_payment(keep=keep, payer_payment=self)
 
     def _prepare_transaction(self, provider_id, payment_method_id=None, token_id=None, flow=None):
         """Everything checked before a transaction is created for this payment (under lock).

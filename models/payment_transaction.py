@@ -1,9 +1,13 @@
 import logging
 
-from odoo import SUPERUSER_ID, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
+
+# Operations that take the customer's money for the transaction's invoices (not a validation or
+# a refund).
+PAYING_OPERATIONS = ("online_redirect", "online_direct", "online_token", "offline")
 
 
 class PaymentTransaction(models.Model):
@@ -18,6 +22,18 @@ class PaymentTransaction(models.Model):
     payer_payment_id = fields.Many2one(
         "payer.payment", string="Payer portal payment", index="btree_not_null", readonly=True
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # EXTENDS payment: the one live payment per invoice rule holds for every route that creates
+        # a transaction of invoices (TO PAY, Odoo's invoice page and pay-overdue, JSON-RPC, other
+        # modules): see account.move._payer_reserve_for_payment.
+        transactions = super().create(vals_list)
+        paying = transactions.sudo().filtered(lambda tx: tx.invoice_ids and tx.operation in PAYING_OPERATIONS)
+        if paying:
+            documents = paying.invoice_ids | paying.payer_payment_id.line_ids.move_id
+            documents._payer_reserve_for_payment(keep=paying, payer_payment=paying.payer_payment_id)
+        return transactions
 
     def _create_payment(self, **extra_create_values):
         # EXTENDS account_payment: a payer portal payment first sets its credits off against the
@@ -96,3 +112,56 @@ class PaymentTransaction(models.Model):
         if intent and intent.get("id", "").startswith("pi_") and not self.provider_reference:
             self.provider_reference = intent["id"]
         return intent
+
+    # ------------------------------------------------------------------ Stripe: only Stripe's word
+
+    def _payer_trusts_provider_only(self):
+        """A Stripe payment of invoices (TO PAY's or Odoo's invoice page): its state is taken from
+        Stripe's API, never from the data a request brings (see ``_process``)."""
+        self.ensure_one()
+        return (
+            self.provider_code == "stripe"
+            and self.operation in PAYING_OPERATIONS
+            and bool(self.payer_payment_id or self.invoice_ids)
+        )
+
+    def _process(self, provider_code, payment_data):
+        # EXTENDS payment: Odoo's Stripe webhook processes events without checking them when the
+        # provider has no webhook secret, so anyone who knows a payment's reference could mark it
+        # paid. For a payment of invoices, the PaymentIntent is read back from Stripe's API
+        # (authenticated by the secret key) and only what Stripe answers is processed: its
+        # status, amount and currency.
+        if provider_code != "stripe":
+            return super()._process(provider_code, payment_data)
+        tx = self or self._search_by_reference(provider_code, payment_data)
+        if not tx or not tx._payer_trusts_provider_only():
+            return super()._process(provider_code, payment_data)
+        trusted = tx._payer_stripe_payment_data(payment_data)
+        if trusted is None:
+            return tx
+        return super(PaymentTransaction, tx)._process(provider_code, trusted)
+
+    def _payer_stripe_payment_data(self, payment_data):
+        """``payment_data`` with the PaymentIntent as Stripe's API returns it, or None when Stripe
+        does not confirm that this transaction's PaymentIntent exists (nothing is processed)."""
+        self.ensure_one()
+        received = payment_data.get("payment_intent") or {}
+        intent_id = self.provider_reference if (self.provider_reference or "").startswith("pi_") else None
+        intent_id = intent_id or (received.get("id") if isinstance(received, dict) else None)
+        if not intent_id:
+            _logger.warning("payment data of %s without a PaymentIntent: ignored", self.reference)
+            return None
+        try:
+            intent = self._send_api_request("GET", f"payment_intents/{intent_id}", data={"expand[]": "payment_method"})
+        except ValidationError:
+            _logger.warning("PaymentIntent %s of %s could not be read from Stripe: ignored", intent_id, self.reference)
+            return None
+        if intent.get("description") != self.reference:
+            _logger.warning(
+                "PaymentIntent %s is not the one of %s (Stripe describes it as %r): ignored",
+                intent_id,
+                self.reference,
+                intent.get("description"),
+            )
+            return None
+        return {**payment_data, "payment_intent": intent, "payment_method": intent.get("payment_method")}

@@ -11,3 +11,4 @@ from . import test_good_citizen
 from . import test_trust_statements
 from . import test_trust_link
 from . import test_trust_uploads
+from . import test_trust_payments

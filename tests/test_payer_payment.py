@@ -320,16 +320,20 @@ class PayerPaymentStripeCommon(PayerPaymentCommon):
         super().setUp()
         self.stripe_calls = []
         self.intents = iter(("pi_first", "pi_second", "pi_third"))
+        # What Stripe knows: the PaymentIntents created, by id (a test sets one "succeeded" when
+        # the customer paid it at Stripe).
+        self.stripe_intents = {}
         patcher = patch("odoo.addons.payment.models.payment_provider.requests.request", side_effect=self._stripe_api)
         patcher.start()
         self.addCleanup(patcher.stop)
 
     def _stripe_api(self, method, url, **kwargs):
-        self.stripe_calls.append((method, url.removeprefix("https://api.stripe.com/v1/")))
+        path = url.removeprefix("https://api.stripe.com/v1/")
+        self.stripe_calls.append((method, path))
         response = requests.Response()
         response.status_code = 200
         response.url = url
-        if url.endswith("/cancel") and self.cancel_status != 200:
+        if path.endswith("/cancel") and self.cancel_status != 200:
             response.status_code = self.cancel_status
             body = {
                 "error": {
@@ -337,13 +341,29 @@ class PayerPaymentStripeCommon(PayerPaymentCommon):
                     "message": "You cannot cancel this PaymentIntent because it has a status of succeeded.",
                 }
             }
-        elif url.endswith("/cancel"):
-            body = {"id": url.split("/")[-2], "status": "canceled"}
-        elif not url.endswith("/payment_intents"):
-            body = {"id": "cus_payer_portal"}
-        else:
+        elif path.endswith("/cancel"):
+            body = {"id": path.split("/")[-2], "status": "canceled"}
+            if body["id"] in self.stripe_intents:
+                self.stripe_intents[body["id"]]["status"] = "canceled"
+        elif path == "payment_intents":
+            data = kwargs.get("data") or {}
             intent = next(self.intents)
-            body = {"id": intent, "client_secret": f"{intent}_secret", "status": "requires_payment_method"}
+            body = self.stripe_intents[intent] = {
+                "id": intent,
+                "object": "payment_intent",
+                "client_secret": f"{intent}_secret",
+                "status": "requires_payment_method",
+                "amount": int(data.get("amount", 0)),
+                "currency": data.get("currency"),
+                "description": data.get("description"),
+            }
+        elif method == "GET" and path.startswith("payment_intents/"):
+            body = self.stripe_intents.get(path.split("/")[1])
+            if body is None:
+                response.status_code = 404
+                body = {"error": {"code": "resource_missing", "message": "No such payment_intent"}}
+        else:
+            body = {"id": "cus_payer_portal"}
         response._content = json.dumps(body).encode()
         return response
 
@@ -364,6 +384,7 @@ class TestPayerPaymentStripe(PayerPaymentStripeCommon):
         self.assertIn(("POST", "payment_intents/pi_first/cancel"), self.stripe_calls)
         self.assertEqual(first.state, "cancel")
         second._get_processing_values()
+        self.stripe_intents["pi_second"]["status"] = "succeeded"  # the customer paid it at Stripe
         second._process(
             "stripe",
             {
@@ -379,7 +400,12 @@ class TestPayerPaymentStripe(PayerPaymentStripeCommon):
         self.assertEqual((self._open(old), self._open(recent), self._open(credit_note)), (0.0, 0.0, 0.0))
         self.assertEqual(
             [call for call in self.stripe_calls if call[1].startswith("payment_intents")],
-            [("POST", "payment_intents"), ("POST", "payment_intents/pi_first/cancel"), ("POST", "payment_intents")],
+            [
+                ("POST", "payment_intents"),
+                ("POST", "payment_intents/pi_first/cancel"),
+                ("POST", "payment_intents"),
+                ("GET", "payment_intents/pi_second"),  # what Stripe says of the payment, not the data
+            ],
         )
 
     def test_provider_form_warns_without_webhook_secret(self):
