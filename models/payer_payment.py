@@ -18,11 +18,6 @@ STALE_TX_STATES = ("draft", "error")
 LIVE_TX_DOMAIN = ["|", ("state", "in", LIVE_TX_STATES), "&", ("state", "=", "done"), ("is_post_processed", "=", False)]
 
 
-# Providers where a replaced attempt cannot be paid any more: Stripe (its PaymentIntent is
-# cancelled at Stripe) and the demo provider (its "payment" is Odoo's own transaction state).
-PROVIDERS_CANCELLED_AT_SOURCE = ("stripe", "demo")
-
-
 def is_live_transaction(tx):
     """The transaction may have taken, or may take, the customer's money without a new action."""
     return tx.state in LIVE_TX_STATES or (tx.state == "done" and not tx.is_post_processed)
