@@ -91,10 +91,14 @@ class PaymentTransaction(models.Model):
         return self.provider_code == "stripe" and stripe_installed(self.env["payment.provider"])
 
     def _payer_cancelled_at_source(self):
-        """A replaced attempt cannot be paid any more: Stripe (its PaymentIntent is cancelled at
-        Stripe) and the demo provider (its "payment" is Odoo's own transaction state)."""
+        """A replaced attempt cannot be paid any more: the demo provider's (its "payment" is Odoo's
+        own transaction state), and a Stripe one whose PaymentIntent was cancelled at Stripe by
+        ``_payer_cancel_at_provider``. A Stripe attempt whose intent Odoo does not know is not:
+        if Stripe confirms it anyway, it is recorded."""
         self.ensure_one()
-        return self.provider_code == "demo" or self._payer_is_stripe()
+        return self.provider_code == "demo" or (
+            self._payer_is_stripe() and (self.provider_reference or "").startswith("pi_")
+        )
 
     def _payer_cancel_at_provider(self):
         """Make sure a replaced attempt can never be charged: Stripe's PaymentIntent of a draft

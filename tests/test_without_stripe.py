@@ -8,7 +8,7 @@ from lxml import html
 
 from odoo.tests import HttpCase, tagged
 
-from .test_payer_payment import PayerPaymentCommon
+from .test_payer_payment import PayerPaymentCommon, PayerPaymentStripeCommon
 
 
 def stripe_scripts(page):
@@ -78,3 +78,19 @@ class TestProviderNeutral(PayerPaymentCommon, HttpCase):
         payment = self.Payment.search([("partner_id", "=", self.customer.id)], order="id desc", limit=1)
         self.assertEqual((payment.state, payment.amount), ("done", 450.0))
         self.assertEqual(payment.transaction_ids.filtered(lambda tx: tx.state == "done").provider_code, "demo")
+
+
+@tagged("post_install", "-at_install")
+class TestStripeWhereInstalled(PayerPaymentStripeCommon):
+    """Stripe-only (skipped in a database without payment_stripe)."""
+
+    def test_a_replaced_stripe_attempt_whose_intent_is_unknown_is_recorded_if_paid(self):
+        """Only an attempt whose PaymentIntent was cancelled at Stripe counts as unpayable: one whose
+        intent Odoo never learnt (e.g. created by a registry where payment_stripe's method shadowed
+        ours) is marked replaced, so that if Stripe confirms it anyway the money is recorded."""
+        invoice = self._invoice(150.0, days_late=5)
+        first = self._transaction(self._select([invoice]), self.stripe)
+        self.assertFalse(first.provider_reference, "no PaymentIntent yet")
+        self._transaction(self._select([invoice]), self.stripe)
+        self.assertEqual((first.state, first.payer_replaced), ("cancel", True))
+        self.assertFalse([call for call in self.stripe_calls if call[1].endswith("/cancel")])
