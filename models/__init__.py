@@ -7,6 +7,7 @@ from . import payer_statement_batch
 from . import payer_dispute_category
 from . import payer_dispute
 from . import account_move
+from . import account_partial_reconcile
 from . import res_company
 from . import res_partner
 from . import payer_payment

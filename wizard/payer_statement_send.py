@@ -115,25 +115,20 @@ class PayerStatementSend(models.TransientModel):
             .with_company(self.company_id)
             ._render_qweb_pdf("account_payer_portal.action_report_payer_statement", partner.ids, data=data)
         )
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": f"Statement {partner.name} {self.date_from} {self.date_to}.pdf",
-                "raw": pdf,
-                "mimetype": "application/pdf",
-                "res_model": "res.partner",
-                "res_id": partner.id,
-            }
-        )
         template = self.template_id.with_context(
             payer_statement_date_from=self.date_from,
             payer_statement_date_to=self.date_to,
             payer_statement_company=self.company_id,
         )
         values = template._generate_template(partner.ids, ["subject", "body_html"])[partner.id]
-        return partner.message_post(
+        # Posting on a contact takes the right to edit contacts, which an invoicing user need not
+        # have: the statement (rendered above as the user, which only invoicing users of the
+        # company may) is posted as superuser, in the user's name.
+        return partner.sudo().message_post(
+            author_id=self.env.user.partner_id.id,
             subject=values["subject"],
             body=values["body_html"],
-            attachment_ids=attachment.ids,
+            attachments=[(f"Statement {partner.name} {self.date_from} {self.date_to}.pdf", pdf)],
             partner_ids=self._statement_recipients(partner).ids,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
