@@ -125,7 +125,10 @@ class PayerPortalLedger(models.AbstractModel):
 
     @api.model
     def _day_sql(self, column, days):
-        """SQL of the day of a row: ``days`` (company id -> date) by the company id in ``column``."""
+        """SQL of the day of a row: ``days`` (company id -> date) by the company id in ``column``
+        (a constant for one company, which the planner compares with the indexes)."""
+        if len(set(days.values())) == 1:
+            return SQL("%s::date", next(iter(days.values())))
         return SQL(
             "(CASE %s %s END)",
             column,
@@ -136,13 +139,14 @@ class PayerPortalLedger(models.AbstractModel):
     def _open_lines_as_of_sql(self, partner, companies, days, company=None, currency=None, scope=None):
         """The one definition of the position as of a day: a SQL query of ``partner``'s posted
         receivable lines open at the end of their company's day (``days``: company id -> date),
-        with ``id, company_id, currency_id, move_id, date, due, residual, later``.
+        with ``id, company_id, currency_id, move_id, due, residual, later``.
 
         A line counts when it is dated on or before the day; its ``residual`` (in its currency)
         is the stored one plus ``later``, what the reconciliations dated after the day (Odoo's
-        ``max_date``, the later date of the two lines) took from it. Open lines are read
-        through Odoo's partial index on unreconciled lines; a reconciled line only when a
-        reconciliation dated after the day touches it (found by ``max_date``, indexed here).
+        ``max_date``, the later date of the two lines) took from it. Those reconciliations are
+        read first (by ``max_date``, indexed here; usually there are none for today); the open
+        lines are then read through Odoo's partial index on unreconciled lines, and a reconciled
+        line only when such a reconciliation touches it.
         """
         account_ids, partner_ids = scope or self._receivable_scope(partner)
         company_ids = [company.id] if company else companies.ids or [0]
@@ -175,34 +179,49 @@ class PayerPortalLedger(models.AbstractModel):
                 ("credit_move_id", SQL("-p.credit_amount_currency")),
             )
         )
-        columns = SQL(
-            """aml.id, aml.company_id, aml.currency_id, aml.move_id, aml.date,
-               COALESCE(aml.date_maturity, aml.date) AS due,
-               aml.amount_residual_currency + COALESCE(later.amount, 0) AS residual,
-               COALESCE(later.amount, 0) AS later"""
+        self._flush()
+        later = self.env.execute_query(
+            SQL("SELECT line_id, SUM(amount) FROM (%s) side GROUP BY line_id ORDER BY line_id", later_sides)
         )
+        day = self._day_sql(SQL("aml.company_id"), days)
+        columns = SQL(
+            "aml.id, aml.company_id, aml.currency_id, aml.move_id, COALESCE(aml.date_maturity, aml.date) AS due"
+        )
+        if not later:
+            return SQL(
+                """
+                SELECT %(columns)s, aml.amount_residual_currency AS residual, 0 AS later
+                  FROM account_move_line aml
+                 WHERE %(own)s AND aml.reconciled IS NOT TRUE AND aml.date <= %(day)s
+                   AND aml.amount_residual_currency != 0
+                """,
+                columns=columns,
+                own=own,
+                day=day,
+            )
+        line_ids, amounts = [row[0] for row in later], [row[1] for row in later]
         return SQL(
             """
-            WITH later AS MATERIALIZED (
-                SELECT line_id, SUM(amount) AS amount FROM (%(later_sides)s) side GROUP BY line_id
-            )
             SELECT * FROM (
-                SELECT %(columns)s
+                SELECT %(columns)s, aml.amount_residual_currency + COALESCE(later.amount, 0) AS residual,
+                       COALESCE(later.amount, 0) AS later
                   FROM account_move_line aml
-             LEFT JOIN later ON later.line_id = aml.id
+             LEFT JOIN unnest(%(line_ids)s::integer[], %(amounts)s::numeric[]) AS later(line_id, amount)
+                    ON later.line_id = aml.id
                  WHERE %(own)s AND aml.reconciled IS NOT TRUE AND aml.date <= %(day)s
              UNION ALL
-                SELECT %(columns)s
-                  FROM later
+                SELECT %(columns)s, aml.amount_residual_currency + later.amount, later.amount
+                  FROM unnest(%(line_ids)s::integer[], %(amounts)s::numeric[]) AS later(line_id, amount)
                   JOIN account_move_line aml ON aml.id = later.line_id
                  WHERE %(own)s AND aml.reconciled IS TRUE AND aml.date <= %(day)s
             ) open_line
              WHERE open_line.residual != 0
             """,
-            later_sides=later_sides,
             columns=columns,
+            line_ids=line_ids,
+            amounts=amounts,
             own=own,
-            day=self._day_sql(SQL("aml.company_id"), days),
+            day=day,
         )
 
     @api.model
@@ -213,15 +232,21 @@ class PayerPortalLedger(models.AbstractModel):
             return {}
         query = SQL(
             """
+            WITH p AS MATERIALIZED (
+                -- the reconciliations dated after the first day (by their indexed date): few
+                SELECT debit_move_id, credit_move_id, max_date
+                  FROM account_partial_reconcile
+                 WHERE max_date > %(first_day)s
+            )
             SELECT DISTINCT aml.move_id, other_move.name, p.max_date
-              FROM account_partial_reconcile p
+              FROM p
               JOIN account_move_line aml ON aml.id IN (p.debit_move_id, p.credit_move_id)
               JOIN account_move_line other ON other.id = CASE WHEN p.debit_move_id = aml.id
                                                               THEN p.credit_move_id ELSE p.debit_move_id END
               JOIN account_move other_move ON other_move.id = other.move_id
               JOIN account_account account ON account.id = aml.account_id
              WHERE aml.move_id = ANY(%(moves)s) AND account.account_type = 'asset_receivable'
-               AND p.max_date > %(first_day)s AND p.max_date > %(day)s
+               AND p.max_date > %(day)s
           ORDER BY aml.move_id, p.max_date, other_move.name
             """,
             moves=moves.ids,
@@ -275,7 +300,8 @@ class PayerPortalLedger(models.AbstractModel):
             SQL("open_line.due"),
             self._day_sql(SQL("open_line.company_id"), by_company_today),
         )
-        # Per line: its bucket; then per document; then per company and currency (no DISTINCT).
+        # Per line: its bucket; then per company and currency (a document with a debit line is
+        # an invoice, with a credit line a credit).
         query = SQL(
             """
             WITH lines AS (
@@ -283,25 +309,19 @@ class PayerPortalLedger(models.AbstractModel):
                        open_line.residual,
                        %(bucket)s AS bucket
                   FROM (%(open_lines)s) open_line
-            ), docs AS (
-                SELECT company_id, currency_id, move_id,
-                       SUM(residual) FILTER (WHERE bucket = 'amount_due') AS amount_due,
-                       SUM(residual) FILTER (WHERE bucket = 'days_0_30') AS days_0_30,
-                       SUM(residual) FILTER (WHERE bucket = 'days_31_60') AS days_31_60,
-                       SUM(residual) FILTER (WHERE bucket = 'days_61_90') AS days_61_90,
-                       SUM(residual) FILTER (WHERE bucket = 'days_over_90') AS days_over_90,
-                       SUM(residual) FILTER (WHERE bucket = 'credits') AS credits,
-                       SUM(residual) AS balance,
-                       BOOL_OR(bucket != 'credits') AS is_debit,
-                       BOOL_OR(bucket = 'credits') AS is_credit
-                  FROM lines
-              GROUP BY company_id, currency_id, move_id
             )
             SELECT company_id, currency_id,
-                   SUM(amount_due), SUM(days_0_30), SUM(days_31_60), SUM(days_61_90), SUM(days_over_90),
-                   SUM(credits), SUM(balance),
-                   COUNT(*) FILTER (WHERE is_debit), COUNT(*) FILTER (WHERE is_credit), COUNT(*)
-              FROM docs
+                   SUM(residual) FILTER (WHERE bucket = 'amount_due'),
+                   SUM(residual) FILTER (WHERE bucket = 'days_0_30'),
+                   SUM(residual) FILTER (WHERE bucket = 'days_31_60'),
+                   SUM(residual) FILTER (WHERE bucket = 'days_61_90'),
+                   SUM(residual) FILTER (WHERE bucket = 'days_over_90'),
+                   SUM(residual) FILTER (WHERE bucket = 'credits'),
+                   SUM(residual),
+                   COUNT(DISTINCT move_id) FILTER (WHERE bucket != 'credits'),
+                   COUNT(DISTINCT move_id) FILTER (WHERE bucket = 'credits'),
+                   COUNT(DISTINCT move_id)
+              FROM lines
           GROUP BY company_id, currency_id
             """,
             bucket=bucket,

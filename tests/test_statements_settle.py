@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 import openpyxl
 from freezegun import freeze_time
+from lxml import html
 
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
@@ -297,3 +298,25 @@ class TestStatementWizardPrint(StatementsSettleCommon, HttpCase):
         message = self.customer.message_ids.filtered(lambda m: m.message_type == "comment")[:1]
         self.assertEqual(message.author_id, clerk.partner_id)
         self.assertEqual(message.attachment_ids.mimetype, "application/pdf")
+
+
+@tagged("post_install", "-at_install")
+class TestPositionAsOfTodayPage(StatementsSettleCommon, HttpCase):
+    def test_page_lists_the_invoice_settled_after_today_open_marked_and_not_selectable(self):
+        invoice = self._invoice(100.0, days_late=10)
+        payment = self._pay(invoice, 100.0, days_ago=-5)
+        self._payment(40.0, TODAY + timedelta(days=3))
+        self.authenticate("payer_paula", "payer_paula")
+        with freeze_time(NOON):
+            response = self.url_open("/my/payer-portal")
+        self.assertEqual(response.status_code, 200)
+        page = html.fromstring(response.content)
+        figure = page.xpath("//*[@data-payer-figure='balance_due']/@data-value")
+        self.assertEqual(figure[:1], ["100.00"])
+        [row] = page.xpath("//tr[hasclass('o_payer_row')]")
+        self.assertEqual((row.get("data-activity"), row.get("data-status")), (invoice.name, "settled_later"))
+        self.assertEqual(row.get("data-balance"), "100.00")
+        badge = " ".join(row.xpath("string(.//*[hasclass('o_payer_settled_later')])").split())
+        self.assertIn(f"Settled by {payment.move_id.name} on", badge)
+        [check] = page.xpath("//tr[hasclass('o_payer_pay_row')]//input[hasclass('o_payer_pay_check')]")
+        self.assertIsNotNone(check.get("disabled"), "not selectable")
