@@ -359,11 +359,13 @@ class PayerPortalLedger(models.AbstractModel):
 
     @api.model
     def _get_rows(self, partner, company, currency, companies=None, today=None, limit=None, offset=0):
-        """The open documents of one section, sorted by (earliest open) due date.
+        """The open documents of one section as of ``today``, sorted by (earliest open) due date.
 
         One row per document: an invoice with installments is one row, due at its earliest open
-        installment. ``amount`` is the document's receivable total, ``balance`` its residual and
-        ``payment`` what was paid or set off so far; credits are negative.
+        installment. ``amount`` is the document's receivable total, ``balance`` its residual as of
+        ``today`` and ``payment`` what was paid or set off by then; credits are negative. A
+        document settled (wholly or partly) by an entry dated after ``today`` has the status
+        ``settled_later`` and, in ``settled_later``, the (reference, date) of those settlements.
         """
         companies = self._companies_for(partner, companies)
         if company not in companies:
