@@ -8,3 +8,4 @@ from . import test_payer_payment
 from . import test_payer_payment_review
 from . import test_payer_review_access
 from . import test_good_citizen
+from . import test_phone_a11y

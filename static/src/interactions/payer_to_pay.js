@@ -11,10 +11,24 @@ export class PayerToPay extends Interaction {
     static selector = ".o_payer_to_pay_form";
     dynamicContent = {
         ".o_payer_pay_check": { "t-on-change": this.updateTotal },
+        ".o_payer_pay_row": { "t-on-click": this.onRowClick },
     };
 
     start() {
         this.updateTotal();
+    }
+
+    /** A tap anywhere on a row toggles its checkbox (the box itself and links keep their own). */
+    onRowClick(ev) {
+        if (ev.target.closest("input, label, a, button")) {
+            return;
+        }
+        const input = ev.currentTarget.querySelector(".o_payer_pay_check");
+        if (!input || input.disabled) {
+            return;
+        }
+        input.checked = !input.checked;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
     }
 
     sum(selector) {
