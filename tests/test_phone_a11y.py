@@ -4,9 +4,13 @@ import re
 from pathlib import Path
 from unittest.mock import patch
 
+from freezegun import freeze_time
+from lxml import html
+
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import ChromeBrowser
 
+from .common import TODAY
 from .test_payer_payment import PayerPaymentCommon
 
 
@@ -57,7 +61,8 @@ class PayerBrowserCommon(PayerPaymentCommon):
         def console_with_screenshots(browser, args=None, **kw):  # kw: DevTools' console event
             message = str(browser._from_remoteobject(args[0])) if args else ""
             if shots and message.startswith("payer-screenshot "):
-                name = re.sub(r"\W+", "_", message.removeprefix("payer-screenshot ")).strip("_").lower()
+                page, page_width, page_height = message.removeprefix("payer-screenshot ").split("|")
+                name = re.sub(r"\W+", "_", page).strip("_").lower()
                 path = Path(shots) / f"{width}_{name}.png"
 
                 def save(future):
@@ -65,7 +70,8 @@ class PayerBrowserCommon(PayerPaymentCommon):
 
                 # A phone's scrollbars float over the page: hide Chromium's for the shot.
                 browser._websocket_send("Emulation.setScrollbarsHidden", params={"hidden": True})
-                params = {"captureBeyondViewport": True}
+                clip = {"x": 0, "y": 0, "width": int(page_width), "height": int(page_height), "scale": 1}
+                params = {"captureBeyondViewport": True, "clip": clip}
                 browser._websocket_send("Page.captureScreenshot", params=params, with_future=True).add_done_callback(
                     save
                 )
@@ -115,3 +121,73 @@ class TestDesktopAccessibility(PayerBrowserCommon, HttpCase):
     def test_question_and_dispute_on_a_desktop(self):
         self.start_tour("/my/payer-portal", "account_payer_portal_phone_dispute", login="payer_paula")
         self.assertTrue(self.invoice_a.payer_dispute_open, "the second row's invoice")
+
+
+@tagged("post_install", "-at_install")
+class TestPayerNavigation(PayerPaymentCommon, HttpCase):
+    """What a customer expects to find on the pages: the way back, the period, what PAY ALL does."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = cls._account_manager("nav_manager", name="Ada Manager", email="ada@example.com")
+        cls.company.payer_dispute_user_id = cls.manager
+        cls.invoice_a = cls._invoice(300.0, days_late=20)
+        cls.invoice_b = cls._invoice(200.0, days_late=-5)
+        cls.credit_note = cls._invoice(50.0, move_type="out_refund")
+
+    def _page(self, url):
+        self.authenticate("payer_paula", "payer_paula")
+        with freeze_time(TODAY):
+            response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        return html.fromstring(response.content)
+
+    def _dispute(self, invoice):
+        return self.env["payer.dispute"].create(
+            {
+                "move_id": invoice.id,
+                "opened_by_id": self.contact.id,
+                "category_id": self.env.ref("account_payer_portal.payer_dispute_category_wrong_amount").id,
+                "description": "The price is wrong",
+            }
+        )
+
+    def _breadcrumbs(self, page):
+        return [" ".join(li.text_content().split()) for li in page.xpath("//ol[hasclass('breadcrumb')]/li")]
+
+    def test_statement_of_account_has_breadcrumbs(self):
+        page = self._page("/my/payer-portal")
+        self.assertEqual(self._breadcrumbs(page)[-1:], ["Statement of account"])
+        self.assertTrue(page.xpath("//ol[hasclass('breadcrumb')]//a[@href='/my' or @href='/my/home']"))
+
+    def test_statement_page_leads_back_and_changes_its_period(self):
+        page = self._page("/my/payer-portal/statement?date_from=2026-01-01&date_to=2026-06-15")
+        self.assertEqual(self._breadcrumbs(page)[-2:], ["Statement of account", "Statement"])
+        self.assertTrue(page.xpath("//ol[hasclass('breadcrumb')]//a[@href='/my/payer-portal']"))
+        [form] = page.xpath("//form[hasclass('o_payer_statement_period_form')]")
+        self.assertEqual(form.get("action"), "/my/payer-portal/statement")
+        self.assertEqual(form.xpath(".//input[@name='date_from']/@value"), ["2026-01-01"])
+        self.assertEqual(form.xpath(".//input[@name='date_to']/@value"), ["2026-06-15"])
+
+    def test_pay_all_says_what_it_charges_and_what_it_leaves_out(self):
+        self._dispute(self.invoice_b)
+        page = self._page("/my/payer-portal")
+        [form] = page.xpath("//form[hasclass('o_payer_to_pay_form')]")
+        [amount] = form.xpath(".//*[hasclass('o_payer_pay_all_amount')]")
+        self.assertEqual(amount.get("data-value"), "250.00", "the invoice not disputed, less the credit")
+        left_out = " ".join(form.xpath("string(.//*[hasclass('o_payer_pay_all_left_out')])").split())
+        self.assertIn(self.invoice_b.name, left_out)
+        self.assertIn("disputed", left_out.lower())
+        self.assertNotIn(self.invoice_a.name, left_out)
+        self.assertFalse(form.xpath(".//button[hasclass('o_payer_pay_all')]/@disabled"))
+
+    def test_pay_all_is_disabled_with_a_plain_message_when_nothing_can_be_paid(self):
+        self._dispute(self.invoice_a)
+        self._dispute(self.invoice_b)
+        page = self._page("/my/payer-portal")
+        [form] = page.xpath("//form[hasclass('o_payer_to_pay_form')]")
+        self.assertTrue(form.xpath(".//button[hasclass('o_payer_pay_all')]/@disabled"))
+        message = " ".join(form.xpath("string(.//*[hasclass('o_payer_pay_nothing')])").split())
+        self.assertIn("Nothing can be paid online", message)
+        self.assertFalse(form.xpath(".//*[hasclass('o_payer_pay_select_all')]"), "nothing to select")

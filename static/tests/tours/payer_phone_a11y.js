@@ -150,7 +150,8 @@ function axeCheck(page, trigger = "body") {
                 );
             }
             if (window.payerScreenshots) {
-                console.log(`payer-screenshot ${page}`);
+                const { scrollHeight } = document.documentElement;
+                console.log(`payer-screenshot ${page}|${window.innerWidth}|${scrollHeight}`);
                 await new Promise((resolve) => setTimeout(resolve, 1500));
             }
         },
@@ -200,6 +201,29 @@ registry.category("web_tour.tours").add("account_payer_portal_phone_pay", {
             [".o_payer_pay_activity", ".o_payer_row_status .badge", ".o_payer_row_due", ".o_payer_pay_balance"],
             [".o_payer_pay_check_label"]
         ),
+        {
+            content: "Select all invoices (a touch-sized target)",
+            trigger: "section[data-currency='USD'] .o_payer_to_pay_pane.active.show input.o_payer_pay_select_all",
+            run() {
+                const label = this.anchor.closest("label");
+                assertInViewport(label);
+                assertTouchTarget(this.anchor.closest(".o_payer_pay_check_label"));
+                this.anchor.click();
+            },
+        },
+        {
+            content: "Every invoice is selected: the total is all of them less the credit",
+            trigger: "section[data-currency='USD'] .o_payer_pay_total[data-value='1235017.89']",
+        },
+        {
+            content: "Unselect all",
+            trigger: "section[data-currency='USD'] input.o_payer_pay_select_all:checked",
+            run: "click",
+        },
+        {
+            content: "Nothing is selected any more",
+            trigger: "section[data-currency='USD'] .o_payer_pay_total[data-value='0.00']",
+        },
         {
             content: "Tap the overdue invoice's row (not its checkbox): it is selected",
             trigger:
@@ -282,6 +306,20 @@ registry.category("web_tour.tours").add("account_payer_portal_phone_pay", {
 registry.category("web_tour.tours").add("account_payer_portal_phone_statement", {
     url: "/my/payer-portal",
     steps: () => [
+        {
+            content: "The currency switcher shows the section being read: USD, the first",
+            trigger: ".o_payer_currency_switcher a[data-currency='USD'][aria-current='true']",
+        },
+        {
+            content: "Go to the EUR section",
+            trigger: ".o_payer_currency_switcher a[data-currency='EUR']",
+            run: "click",
+        },
+        {
+            content: "The switcher now shows EUR as the current section",
+            trigger:
+                ".o_payer_currency_switcher:has(a[data-currency='EUR'][aria-current='true']):not(:has(a[data-currency='USD'][aria-current]))",
+        },
         {
             content: "Get Statement is on screen",
             trigger: ".o_payer_portal_actions button.o_payer_get_statement",
