@@ -295,7 +295,11 @@ class TestStatementWizardPrint(StatementsSettleCommon, HttpCase):
             .create({"date_from": TODAY - timedelta(days=60), "date_to": TODAY})
             .action_send()
         )
-        message = self.customer.message_ids.filtered(lambda m: m.message_type == "comment")[:1]
+        # A notification of the customer's recipients (not a chatter post: see test_trust_statements).
+        message = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id), ("attachment_ids", "!=", False)],
+            limit=1,
+        )
         self.assertEqual(message.author_id, clerk.partner_id)
         self.assertEqual(message.attachment_ids.mimetype, "application/pdf")
 
