@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "account_payer_portal contributors",
     "website": "https://github.com/account-payer-portal/account_payer_portal",
-    "depends": ["account_payment", "payment_stripe", "portal"],
+    "depends": ["account_payment", "portal"],
     "data": [
         "security/ir.model.access.csv",
         "views/payer_portal_templates.xml",

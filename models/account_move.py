@@ -4,7 +4,7 @@ from odoo.tools import plaintext2html
 from odoo.tools.sql import column_exists, create_column
 
 from .payer_dispute import OPEN_STATES
-from .payer_payment import PROVIDERS_CANCELLED_AT_SOURCE, STALE_TX_STATES, is_live_transaction
+from .payer_payment import STALE_TX_STATES, is_live_transaction
 
 
 class AccountMove(models.Model):
@@ -98,7 +98,7 @@ class AccountMove(models.Model):
         for tx in stale:
             tx._payer_cancel_at_provider()
         # At a provider we cannot cancel at, the old attempt may still be paid: then it is recorded.
-        stale.filtered(lambda tx: tx.provider_code not in PROVIDERS_CANCELLED_AT_SOURCE).payer_replaced = True
+        stale.filtered(lambda tx: not tx._payer_cancelled_at_source()).payer_replaced = True
         stale._set_canceled(
             state_message=self.env._("Replaced by a new payment attempt (%(reference)s).", reference=reference),
             extra_allowed_states=("error",),

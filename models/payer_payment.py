@@ -18,11 +18,6 @@ STALE_TX_STATES = ("draft", "error")
 LIVE_TX_DOMAIN = ["|", ("state", "in", LIVE_TX_STATES), "&", ("state", "=", "done"), ("is_post_processed", "=", False)]
 
 
-# Providers where a replaced attempt cannot be paid any more: Stripe (its PaymentIntent is
-# cancelled at Stripe) and the demo provider (its "payment" is Odoo's own transaction state).
-PROVIDERS_CANCELLED_AT_SOURCE = ("stripe", "demo")
-
-
 def is_live_transaction(tx):
     """The transaction may have taken, or may take, the customer's money without a new action."""
     return tx.state in LIVE_TX_STATES or (tx.state == "done" and not tx.is_post_processed)
@@ -184,11 +179,36 @@ class PayerPayment(models.Model):
         companies = companies if companies is not None else self.env["payer.portal.ledger"]._customer_companies(partner)
         if company not in companies:
             raise UserError(self.env._("This account cannot be paid here."))
+        invoices, credit_docs = self._selected_documents(
+            partner, company, currency, companies, invoice_ids, credit_ids, pay_all
+        )
+        lines = self._open_lines(partner, company, currency, invoices | credit_docs, companies)
+        problems = self._selection_problems(partner, company, currency, invoices, credit_docs, lines)
+        if problems:
+            raise UserError(
+                self.env._(
+                    "Nothing was paid: %(problems)s. Reload the page and select again.", problems="; ".join(problems)
+                )
+            )
+
         Move = self.env["account.move"].sudo()
+        invoice_lines = [line for line in lines if line["move_id"] in invoices.ids]
+        credit_lines = sorted(
+            (line for line in lines if line["move_id"] in credit_docs.ids),
+            key=lambda line: (Move.browse(line["move_id"]).date, line["move_id"], line["id"]),
+        )
+        plan = self._allocate(invoice_lines, credit_lines, currency)
+        return self._create_with_plan(partner, company, currency, invoice_lines, credit_lines, plan, contact)
+
+    @api.model
+    def _selected_documents(self, partner, company, currency, companies, invoice_ids, credit_ids, pay_all):
+        """(invoices, credit documents) of the selection: every payable one of the section for
+        PAY ALL, else the given ids, which must exist."""
         if pay_all:
             payable = self._payable_documents(partner, company, currency, companies)
             invoices, credit_docs = payable["invoices"], payable["credit_docs"]
         else:
+            Move = self.env["account.move"].sudo()
             invoice_ids, credit_ids = self._parse_ids(invoice_ids), self._parse_ids(credit_ids)
             invoices = Move.browse(invoice_ids).exists()
             credit_docs = Move.browse(credit_ids).exists()
@@ -198,32 +218,23 @@ class PayerPayment(models.Model):
             raise UserError(self.env._("Select at least one invoice to pay."))
         if invoices & credit_docs:
             raise UserError(self.env._("A document cannot be both paid and set off."))
+        return invoices, credit_docs
 
-        lines = self._open_lines(partner, company, currency, invoices | credit_docs, companies)
-        problems = []
+    @api.model
+    def _selection_problems(self, partner, company, currency, invoices, credit_docs, lines):
+        """Why the selection cannot be paid (one sentence per document or rule), from the
+        documents and their open receivable ``lines``; empty when it can."""
         open_by_move = {}
         for line in lines:
             open_by_move.setdefault(line["move_id"], []).append(line)
-        for move in invoices:
-            move_lines = open_by_move.get(move.id, [])
-            if move.move_type not in ("out_invoice", "out_receipt") or move.commercial_partner_id != partner:
-                problems.append(self.env._("%(document)s is not one of your invoices", document=move.name))
-            elif move.company_id != company or move.currency_id != currency:
-                problems.append(
-                    self.env._("%(invoice)s is not in %(currency)s", invoice=move.name, currency=currency.name)
-                )
-            elif not move_lines or any(line["residual"] < 0 for line in move_lines):
-                problems.append(self.env._("%(invoice)s has nothing left to pay", invoice=move.name))
-        for move in credit_docs:
-            move_lines = open_by_move.get(move.id, [])
-            if move.commercial_partner_id != partner:
-                problems.append(self.env._("%(document)s is not one of your credits", document=move.name))
-            elif move.company_id != company or (move.currency_id != currency and not move_lines):
-                problems.append(
-                    self.env._("%(credit)s is not in %(currency)s", credit=move.name, currency=currency.name)
-                )
-            elif not move_lines or any(line["residual"] > 0 for line in move_lines):
-                problems.append(self.env._("%(credit)s has no credit left", credit=move.name))
+        problems = [
+            self._invoice_problem(move, partner, company, currency, open_by_move.get(move.id, [])) for move in invoices
+        ]
+        problems += [
+            self._credit_problem(move, partner, company, currency, open_by_move.get(move.id, []))
+            for move in credit_docs
+        ]
+        problems = [problem for problem in problems if problem]
         if len({line["account_id"] for line in lines}) > 1:
             problems.append(
                 self.env._("these documents are on different receivable accounts: pay them in separate payments")
@@ -234,20 +245,29 @@ class PayerPayment(models.Model):
             self.env._("%(credit)s is being used by another payment", credit=move.name)
             for move in self._reserved_credits(credit_docs)
         ]
-        if problems:
-            raise UserError(
-                self.env._(
-                    "Nothing was paid: %(problems)s. Reload the page and select again.", problems="; ".join(problems)
-                )
-            )
+        return problems
 
-        invoice_lines = [line for line in lines if line["move_id"] in invoices.ids]
-        credit_lines = sorted(
-            (line for line in lines if line["move_id"] in credit_docs.ids),
-            key=lambda line: (Move.browse(line["move_id"]).date, line["move_id"], line["id"]),
-        )
-        plan = self._allocate(invoice_lines, credit_lines, currency)
-        return self._create_with_plan(partner, company, currency, invoice_lines, credit_lines, plan, contact)
+    @api.model
+    def _invoice_problem(self, move, partner, company, currency, move_lines):
+        """Why ``move`` cannot be paid in this selection (None when it can)."""
+        if move.move_type not in ("out_invoice", "out_receipt") or move.commercial_partner_id != partner:
+            return self.env._("%(document)s is not one of your invoices", document=move.name)
+        if move.company_id != company or move.currency_id != currency:
+            return self.env._("%(invoice)s is not in %(currency)s", invoice=move.name, currency=currency.name)
+        if not move_lines or any(line["residual"] < 0 for line in move_lines):
+            return self.env._("%(invoice)s has nothing left to pay", invoice=move.name)
+        return None
+
+    @api.model
+    def _credit_problem(self, move, partner, company, currency, move_lines):
+        """Why ``move`` cannot be set off in this selection (None when it can)."""
+        if move.commercial_partner_id != partner:
+            return self.env._("%(document)s is not one of your credits", document=move.name)
+        if move.company_id != company or (move.currency_id != currency and not move_lines):
+            return self.env._("%(credit)s is not in %(currency)s", credit=move.name, currency=currency.name)
+        if not move_lines or any(line["residual"] > 0 for line in move_lines):
+            return self.env._("%(credit)s has no credit left", credit=move.name)
+        return None
 
     @api.model
     def _create_with_plan(self, partner, company, currency, invoice_lines, credit_lines, plan, contact):

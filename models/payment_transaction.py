@@ -3,6 +3,8 @@ import logging
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .payment_provider import stripe_installed
+
 _logger = logging.getLogger(__name__)
 
 # Operations that take the customer's money for the transaction's invoices (not a validation or
@@ -79,13 +81,32 @@ class PaymentTransaction(models.Model):
             )
         return done
 
+    # ------------------------------------------------------------------ Stripe, when installed
+    # The addon does not depend on payment_stripe: what it does for Stripe acts only on transactions
+    # of a provider whose code is 'stripe', which exists only while payment_stripe is installed (its
+    # fields and methods then exist too). Without it, none of this runs.
+
+    def _payer_is_stripe(self):
+        self.ensure_one()
+        return self.provider_code == "stripe" and stripe_installed(self.env["payment.provider"])
+
+    def _payer_cancelled_at_source(self):
+        """A replaced attempt cannot be paid any more: the demo provider's (its "payment" is Odoo's
+        own transaction state), and a Stripe one whose PaymentIntent was cancelled at Stripe by
+        ``_payer_cancel_at_provider``. A Stripe attempt whose intent Odoo does not know is not:
+        if Stripe confirms it anyway, it is recorded."""
+        self.ensure_one()
+        return self.provider_code == "demo" or (
+            self._payer_is_stripe() and (self.provider_reference or "").startswith("pi_")
+        )
+
     def _payer_cancel_at_provider(self):
         """Make sure a replaced attempt can never be charged: Stripe's PaymentIntent of a draft
         transaction is cancelled at Stripe (the transaction is cancelled in Odoo by the caller).
         If Stripe refuses (the intent was just paid, or is processing), the new attempt is refused:
         the earlier one is left to finish."""
         self.ensure_one()
-        if self.provider_code != "stripe" or not (self.provider_reference or "").startswith("pi_"):
+        if not self._payer_is_stripe() or not (self.provider_reference or "").startswith("pi_"):
             return
         intent = self.provider_reference
         try:
@@ -105,9 +126,9 @@ class PaymentTransaction(models.Model):
                 ) from error
 
     def _stripe_create_intent(self):
-        # EXTENDS payment_stripe: remember the PaymentIntent at once (any Stripe payment, also one
-        # started from Odoo's own invoice page), so that it can be cancelled at Stripe if the
-        # customer starts again from the payer portal.
+        # EXTENDS payment_stripe (only payment_stripe calls it, so never without it): remember the
+        # PaymentIntent at once (any Stripe payment, also one started from Odoo's own invoice page),
+        # so that it can be cancelled at Stripe if the customer starts again from the payer portal.
         intent = super()._stripe_create_intent()
         if intent and intent.get("id", "").startswith("pi_") and not self.provider_reference:
             self.provider_reference = intent["id"]
@@ -120,7 +141,7 @@ class PaymentTransaction(models.Model):
         Stripe's API, never from the data a request brings (see ``_process``)."""
         self.ensure_one()
         return (
-            self.provider_code == "stripe"
+            self._payer_is_stripe()
             and self.operation in PAYING_OPERATIONS
             and bool(self.payer_payment_id or self.invoice_ids)
         )
@@ -131,7 +152,7 @@ class PaymentTransaction(models.Model):
         # paid. For a payment of invoices, the PaymentIntent is read back from Stripe's API
         # (authenticated by the secret key) and only what Stripe answers is processed: its
         # status, amount and currency.
-        if provider_code != "stripe":
+        if provider_code != "stripe" or not stripe_installed(self.env["payment.provider"]):
             return super()._process(provider_code, payment_data)
         tx = self or self._search_by_reference(provider_code, payment_data)
         if not tx or not tx._payer_trusts_provider_only():

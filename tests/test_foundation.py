@@ -1,7 +1,7 @@
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "payer_no_stripe")
 class TestFoundation(TransactionCase):
     def test_module_installed_with_its_dependencies(self):
         module = self.env["ir.module.module"].search([("name", "=", "account_payer_portal")])

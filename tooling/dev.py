@@ -43,6 +43,13 @@ DEMO_DB = os.environ.get("PAYER_DEMO_DB", "payer_portal_demo")
 # Installed beside the addon for the demo and the tests (never a dependency of the addon).
 EXTRA_MODULES = ["payment_demo"]
 INSTALL = ",".join([MODULE, *EXTRA_MODULES])
+# `make test` runs the suite in two databases: one with payment_stripe (every test), and one without
+# it (the tests tagged NO_STRIPE_TAG: the addon installs and the portal pays without Stripe).
+NO_STRIPE_TAG = "payer_no_stripe"
+TEST_DATABASES = {
+    "stripe": ("with payment_stripe", ",".join([INSTALL, "payment_stripe"])),
+    "no_stripe": ("without payment_stripe", INSTALL),
+}
 DEB_SYMLINK_PACKAGES = [
     "libjs-jquery",
     "libjs-jquery-form",
@@ -705,27 +712,34 @@ LOG_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) (\S+) (\S+):
 
 
 def split_tags(tags):
-    """(Odoo test tags, tooling test selectors) of ``make test TAGS=...``.
+    """{database: Odoo test tags} and the tooling test selectors of ``make test TAGS=...``.
 
     ``tooling`` selects every test of tooling/tests (packaging, Apps screen), ``tooling:TestWheel``
-    one class (or ``tooling:test_name`` one test); every other tag goes to Odoo's --test-tags.
-    Without TAGS, both suites run."""
+    one class (or ``tooling:test_name`` one test); a tag starting with ``payer_no_stripe`` (e.g.
+    ``payer_no_stripe/account_payer_portal:TestProviderNeutral``) runs in the database without
+    payment_stripe; every other tag goes to Odoo's --test-tags in the database with it. Without
+    TAGS, all three run."""
     if not tags:
-        return [f"/{MODULE}"], ["tooling"]
-    odoo, tooling = [], []
+        return {"stripe": [f"/{MODULE}"], "no_stripe": [f"{NO_STRIPE_TAG}/{MODULE}"]}, ["tooling"]
+    odoo, tooling = {"stripe": [], "no_stripe": []}, []
     for tag in filter(None, (t.strip() for t in tags.split(","))):
-        (tooling if re.match(r"^/?tooling(:|$)", tag) else odoo).append(tag)
-    return odoo, tooling
+        if re.match(r"^/?tooling(:|$)", tag):
+            tooling.append(tag)
+        elif re.match(rf"^{NO_STRIPE_TAG}([/:.]|$)", tag):
+            odoo["no_stripe"].append(tag)
+        else:
+            odoo["stripe"].append(tag)
+    return {db: found for db, found in odoo.items() if found}, tooling
 
 
 def cmd_test(args):
     odoo_tags, tooling_tags = split_tags(args.tags)
     totals = [0, 0, 0]  # passed, failed, skipped
     ok = True
-    if odoo_tags:
-        passed, failed, skipped, ran = run_odoo_tests(args, ",".join(odoo_tags))
-        totals = [passed, failed, skipped]
-        ok = ran and not failed
+    for database, tags in odoo_tags.items():
+        passed, failed, skipped, ran = run_odoo_tests(args, ",".join(tags), database)
+        totals = [totals[0] + passed, totals[1] + failed, totals[2] + skipped]
+        ok = ok and ran and not failed
     if tooling_tags:
         ensure_venv()
         passed, failed, skipped = run_tooling_tests(tooling_tags)
@@ -770,22 +784,24 @@ def run_tooling_tests(selectors):
     return passed, failed, skipped
 
 
-def run_odoo_tests(args, tags):
-    """Install the addon in a fresh database and run Odoo's tests: (passed, failed, skipped, ran)."""
+def run_odoo_tests(args, tags, database="stripe"):
+    """Install the addon and the modules of ``database`` (TEST_DATABASES) in a fresh database and
+    run Odoo's tests: (passed, failed, skipped, ran)."""
+    label, install = TEST_DATABASES[database]
     wk = setup(need_browser=True)
     if not find_chromium():
         raise Fail("Chromium is needed for the browser tours: run `sudo apt-get install -y chromium`.")
     env = odoo_env(wk)
     stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
-    db = f"payer_portal_test_{stamp}_{os.getpid()}"
+    db = f"payer_portal_test_{database}_{stamp}_{os.getpid()}"
     logdir = CACHE / "logs"
     logdir.mkdir(parents=True, exist_ok=True)
     logfile = logdir / f"{db}.log"
     cmd = odoo_cmd(
-        "-d", db, "-i", INSTALL, f"--test-tags={tags}", "--stop-after-init",
+        "-d", db, "-i", install, f"--test-tags={tags}", "--stop-after-init",
         "--http-interface=127.0.0.1", f"--http-port={free_port()}", "--max-cron-threads=0",
     )  # fmt: skip
-    say(f"testing in the fresh database {db}; full log: {logfile}")
+    say(f"testing {tags} in the fresh database {db} ({label}); full log: {logfile}")
     started = time.monotonic()
     counts = None
     rc = 1
@@ -820,7 +836,7 @@ def run_odoo_tests(args, tags):
     failed = failures + errors
     skipped = _count_skipped(logfile)
     passed = max(total - failed - skipped, 0)
-    say(f"Odoo tests ran in {elapsed:.0f}s ({passed} passed, {failed} failed); log: {logfile}")
+    say(f"Odoo tests {label} ran in {elapsed:.0f}s ({passed} passed, {failed} failed); log: {logfile}")
     if total == 0:
         say("no Odoo test ran: that counts as a failure")
     return passed, failed, skipped, bool(total) and not rc
