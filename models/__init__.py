@@ -17,3 +17,4 @@ from . import payer_payment
 from . import payer_payment_line
 from . import payer_payment_setoff
 from . import payment_transaction
+from . import mail_activity

@@ -81,7 +81,9 @@ class TestCreditsAndReferences(PayerPaymentCommon, HttpCase):
         payment = self._paid()
         mail = self.env["mail.mail"].search([("model", "=", "payer.payment"), ("res_id", "=", payment.id)])
         body = html.fromstring(mail.body_html)
-        rows = [row for row in body.xpath("//tr") if row.xpath("./td") and _text(row.xpath("./td")[0]) == "Credits set off"]
+        rows = [
+            row for row in body.xpath("//tr") if row.xpath("./td") and _text(row.xpath("./td")[0]) == "Credits set off"
+        ]
         self.assertEqual(len(rows), 1)
         self.assertEqual(_text(rows[0].xpath("./td")[-1]), "$ -50.00")
         credit_row = [row for row in body.xpath("//tr") if self.credit_note.name in _text(row)][-1]
