@@ -18,3 +18,4 @@ from . import payer_payment_line
 from . import payer_payment_setoff
 from . import payment_transaction
 from . import payment_provider
+from . import mail_activity

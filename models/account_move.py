@@ -21,6 +21,13 @@ class AccountMove(models.Model):
         "out of payment reminders until the dispute is closed.",
     )
 
+    payer_question_open = fields.Boolean(
+        string="Customer question open",
+        compute="_compute_payer_question_open",
+        help="The customer asked a question from the payer portal and its To-Do activity for the "
+        "responsible is not done yet.",
+    )
+
     def _auto_init(self):
         # No invoice is disputed at install: create the column empty rather than computing the
         # flag for every journal entry of the database.
@@ -39,6 +46,21 @@ class AccountMove(models.Model):
     def _compute_payer_dispute_open(self):
         for move in self:
             move.payer_dispute_open = any(d.state in OPEN_STATES for d in move.payer_dispute_ids)
+
+    @api.depends("activity_ids")
+    def _compute_payer_question_open(self):
+        # One query for every move being read (the rows of a portal page are read together).
+        groups = (
+            self.env["mail.activity"]
+            .sudo()
+            ._read_group(
+                [("res_model", "=", self._name), ("res_id", "in", self.ids), ("payer_question", "=", True)],
+                ["res_id"],
+            )
+        )
+        open_ids = {res_id for (res_id,) in groups}
+        for move in self:
+            move.payer_question_open = move.id in open_ids
 
     def _has_to_be_paid(self):
         # EXTENDS account_payment: no online payment of an invoice under dispute, or held by a
@@ -148,6 +170,7 @@ class AccountMove(models.Model):
                 user_id=responsible.id,
                 summary=self.env._("Answer the question of %(customer)s", customer=contact.display_name),
                 note=plaintext2html(question),
+                payer_question=True,
             )
         return message
 

@@ -575,7 +575,9 @@ class PayerPayment(models.Model):
     def _send_receipt(self):
         template = self.env.ref("account_payer_portal.mail_template_payer_payment_receipt", raise_if_not_found=False)
         if template and self.email:
-            template.sudo().send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+            template.sudo().send_mail(
+                self.id, email_layout_xmlid="account_payer_portal.mail_notification_payer_receipt"
+            )
 
     # ------------------------------------------------------------------ presentation
 
@@ -593,9 +595,10 @@ class PayerPayment(models.Model):
         )
 
     def _reference(self):
+        """The reference a customer reads (pages, receipt, statement lines): the payment's name.
+        Its transactions' references (``PAY/2026/00004-1`` for a second attempt) are technical."""
         self.ensure_one()
-        done = self.transaction_ids.filtered(lambda tx: tx.state == "done")[:1]
-        return done.reference or self.name
+        return self.name
 
     def _portal_status(self):
         """done | pending (awaiting confirmation) | failed | draft | cancel, for the confirmation screen."""

@@ -367,6 +367,8 @@ class PayerPortalLedger(models.AbstractModel):
         ``today`` and ``payment`` what was paid or set off by then; credits are negative. A
         document settled (wholly or partly) by an entry dated after ``today`` has the status
         ``settled_later`` and, in ``settled_later``, the (reference, date) of those settlements.
+        ``question_open``: the customer asked a question on the document that is not answered yet
+        (``account.move.payer_question_open``, read for all the rows in one query).
         """
         companies = self._companies_for(partner, companies)
         if company not in companies:
@@ -410,6 +412,7 @@ class PayerPortalLedger(models.AbstractModel):
         settled_later = self._settled_later(moves.browse([r[0] for r in result if r[4]]), {company.id: today})
         awaiting = self._awaiting_payment_moves(moves)
         disputed = self._disputed_moves(moves)
+        question_open = moves.filtered("payer_question_open")  # one query for the rows
         rows = []
         for (move_id, due, balance, amount, _later), move in zip(result, moves, strict=True):
             balance, amount = currency.round(balance), currency.round(amount)
@@ -439,6 +442,7 @@ class PayerPortalLedger(models.AbstractModel):
                     "balance": balance,
                     "currency": currency,
                     "settled_later": settled_later.get(move_id, []),
+                    "question_open": move in question_open,
                 }
             )
         self._add_files(rows)

@@ -44,6 +44,10 @@ class PaymentTransaction(models.Model):
         payer_payment = self.payer_payment_id.sudo()
         if payer_payment and payer_payment.state in ("draft", "processing"):
             payer_payment._apply_setoff()
+        if payer_payment:
+            # The memo (the journal entry's reference, read on statements) is the reference the
+            # customer knows, not "<transaction reference> - <provider reference>".
+            extra_create_values.setdefault("memo", payer_payment._reference())
         payment = super()._create_payment(**extra_create_values)
         if payer_payment:
             payer_payment._on_transaction_done(self, payment)

@@ -15,3 +15,5 @@ from . import test_trust_payments
 from . import test_without_stripe
 from . import test_statements_settle
 from . import test_phone_a11y
+from . import test_credits_references
+from . import test_open_question

@@ -64,7 +64,10 @@ export class PayerToPay extends Interaction {
         const credits = round(Math.min(-this.sum("input[name='credit_ids']:checked"), invoices));
         const total = round(invoices - credits);
         this.el.querySelector(".o_payer_pay_invoices").textContent = this.format(invoices);
-        this.el.querySelector(".o_payer_pay_credits").textContent = this.format(-credits);
+        // Credits reduce what is paid: negative, as on the Balance tab.
+        const creditsEl = this.el.querySelector(".o_payer_pay_credits");
+        creditsEl.textContent = this.format(-credits || 0);
+        creditsEl.dataset.value = (-credits || 0).toFixed(digits);
         const totalEl = this.el.querySelector(".o_payer_pay_total");
         totalEl.textContent = this.format(total);
         totalEl.dataset.value = total.toFixed(digits);

@@ -27,6 +27,10 @@ registry.category("web_tour.tours").add("account_payer_portal_pay", {
             trigger: "section[data-currency='USD'] .o_payer_pay_total[data-value='450.00']",
         },
         {
+            content: "The credit to set off is negative, as on the Balance tab",
+            trigger: "section[data-currency='USD'] .o_payer_pay_credits[data-value='-50.00']:contains(-50.00)",
+        },
+        {
             content: "PAY SELECTED",
             trigger: "section[data-currency='USD'] button.o_payer_pay_selected:enabled",
             run: "click",

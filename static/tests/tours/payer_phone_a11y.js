@@ -431,6 +431,15 @@ registry.category("web_tour.tours").add("account_payer_portal_phone_dispute", {
             expectUnloadPage: true,
         },
         {
+            content: "The invoice's row shows that a question is open (a text, on the phone card)",
+            trigger: `section[data-currency='USD'] ${FIRST} .o_payer_row_status .o_payer_question_open:contains(Question open)`,
+            run() {
+                assertInViewport(this.anchor);
+            },
+        },
+        noSideScroll("Statement of account with a question open"),
+        axeCheck("Statement of account with a question open", `section[data-currency='USD'] ${FIRST}`),
+        {
             content: "Open the menu of the second invoice",
             trigger: `section[data-currency='USD'] ${SECOND} .o_payer_invoice_menu_toggle`,
             run: "click",
