@@ -12,3 +12,4 @@ from . import test_trust_statements
 from . import test_trust_link
 from . import test_trust_uploads
 from . import test_trust_payments
+from . import test_phone_a11y

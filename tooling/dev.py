@@ -36,6 +36,9 @@ REQUIREMENTS = ROOT / "tooling" / "requirements.txt"
 CONF = CACHE / "odoo.conf"
 ODOO_CACHE = CACHE / "odoo-19"
 WKHTML_DIR = CACHE / "wkhtmltox"
+# axe-core (npm registry) checks the portal pages for WCAG 2.1 A/AA in the tests (PAYER_AXE_JS).
+AXE_VERSION = "4.10.3"
+AXE_JS = CACHE / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 DEMO_DB = os.environ.get("PAYER_DEMO_DB", "payer_portal_demo")
 # Installed beside the addon for the demo and the tests (never a dependency of the addon).
 EXTRA_MODULES = ["payment_demo"]
@@ -380,6 +383,24 @@ def ensure_wkhtmltopdf():
     return Path(system)
 
 
+def ensure_axe():
+    """axe-core from the npm registry into the cache (npm from Debian if the machine has none)."""
+    if AXE_JS.exists() and f'"version": "{AXE_VERSION}"' in (AXE_JS.parent / "package.json").read_text():
+        return AXE_JS
+    if not shutil.which("npm"):
+        apt_install(["npm"], "npm (installs axe-core for the accessibility tests)")
+    say(f"installing axe-core {AXE_VERSION} from the npm registry into {AXE_JS.parents[2]}")
+    (CACHE / "npm").mkdir(parents=True, exist_ok=True)
+    run(
+        ["npm", "install", "--prefix", str(CACHE / "npm"), "--no-save", "--no-audit", "--no-fund",
+         "--no-package-lock", f"axe-core@{AXE_VERSION}"],
+        quiet=True,
+    )  # fmt: skip
+    if not AXE_JS.exists():
+        raise Fail(f"npm did not install axe-core ({AXE_JS} is missing): run `npm install axe-core@{AXE_VERSION}`.")
+    return AXE_JS
+
+
 # --------------------------------------------------------------------------- postgres
 
 
@@ -518,6 +539,8 @@ def setup(need_browser=False):
     ensure_venv()
     package = ensure_odoo()
     wkhtmltopdf = ensure_system_tools(need_browser)
+    if need_browser:
+        ensure_axe()
     ensure_postgres()
     write_config(package, wkhtmltopdf)
     say(f"setup ready in {time.monotonic() - started:.1f}s (Odoo {package}, config {CONF})")
@@ -527,6 +550,8 @@ def setup(need_browser=False):
 def odoo_env(wkhtmltopdf):
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
+    if AXE_JS.exists():
+        env["PAYER_AXE_JS"] = str(AXE_JS)
     if wkhtmltopdf:
         env["PATH"] = f"{Path(wkhtmltopdf).parent}{os.pathsep}{env.get('PATH', '')}"
     return env

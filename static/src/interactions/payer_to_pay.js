@@ -11,9 +11,32 @@ export class PayerToPay extends Interaction {
     static selector = ".o_payer_to_pay_form";
     dynamicContent = {
         ".o_payer_pay_check": { "t-on-change": this.updateTotal },
+        ".o_payer_pay_row": { "t-on-click": this.onRowClick },
+        ".o_payer_pay_select_all": { "t-on-change": this.onSelectAll },
     };
 
     start() {
+        this.updateTotal();
+    }
+
+    /** A tap anywhere on a row toggles its checkbox (the box itself and links keep their own). */
+    onRowClick(ev) {
+        if (ev.target.closest("input, label, a, button")) {
+            return;
+        }
+        const input = ev.currentTarget.querySelector(".o_payer_pay_check");
+        if (!input || input.disabled) {
+            return;
+        }
+        input.checked = !input.checked;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+
+    /** "Select all invoices": every invoice that can be paid now, or none. */
+    onSelectAll(ev) {
+        for (const input of this.el.querySelectorAll("input[name='invoice_ids']:not(:disabled)")) {
+            input.checked = ev.currentTarget.checked;
+        }
         this.updateTotal();
     }
 
@@ -45,6 +68,13 @@ export class PayerToPay extends Interaction {
         const totalEl = this.el.querySelector(".o_payer_pay_total");
         totalEl.textContent = this.format(total);
         totalEl.dataset.value = total.toFixed(digits);
+        const selectAll = this.el.querySelector(".o_payer_pay_select_all");
+        if (selectAll) {
+            const boxes = [...this.el.querySelectorAll("input[name='invoice_ids']:not(:disabled)")];
+            const checked = boxes.filter((input) => input.checked).length;
+            selectAll.checked = checked > 0 && checked === boxes.length;
+            selectAll.indeterminate = checked > 0 && checked < boxes.length;
+        }
         const paySelected = this.el.querySelector(".o_payer_pay_selected");
         if (paySelected) {
             paySelected.disabled = invoices <= 0;
