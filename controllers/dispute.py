@@ -76,10 +76,21 @@ class PayerDisputePortal(PayerPortal):
         partner, move = self._payer_portal_invoice(move_id, acting=self._payer_is_post())
 
         def submit():
-            move._payer_post_question(self._payer_portal_contact(partner), question)
-            return f"/my/payer-portal/invoice/{move.id}/question?sent=1"
+            message = move._payer_post_question(self._payer_portal_contact(partner), question)
+            return f"/my/payer-portal/invoice/{move.id}/question?sent={message.id}"
 
-        values = {"page_name": "payer_question", "invoice": move, "question": question or "", "sent": bool(sent)}
+        # The question just sent is shown back: only a message of the customer's on this invoice.
+        sent_id = int(sent) if str(sent or "").isdigit() else 0
+        sent_message = move.message_ids.filtered(
+            lambda m: m.id == sent_id and m.author_id.commercial_partner_id == partner.commercial_partner_id
+        )
+        values = {
+            "page_name": "payer_question",
+            "invoice": move,
+            "question": question or "",
+            "sent": bool(sent),
+            "sent_message": sent_message,
+        }
         return self._payer_form_page("account_payer_portal.payer_question_page", values, submit)
 
     # ------------------------------------------------------------------ dispute

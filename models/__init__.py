@@ -9,6 +9,7 @@ from . import ir_attachment
 from . import payer_dispute_category
 from . import payer_dispute
 from . import account_move
+from . import account_partial_reconcile
 from . import res_company
 from . import res_partner
 from . import payer_move_lock

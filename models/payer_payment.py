@@ -143,6 +143,31 @@ class PayerPayment(models.Model):
             reasons[move] = self.env._("%(invoice)s is under dispute", invoice=move.name)
         for move in Ledger._awaiting_payment_moves(moves):
             reasons.setdefault(move, self.env._("%(invoice)s is awaiting payment confirmation", invoice=move.name))
+        for move, reason in self._not_today_reasons(moves).items():
+            reasons.setdefault(move, reason)
+        return reasons
+
+    @api.model
+    def _not_today_reasons(self, moves):
+        """Documents the position of today does not show as payable, by move: dated after
+        today, or already settled by an entry dated after today (shown open and marked)."""
+        if not moves:
+            return {}
+        Ledger = self.env["payer.portal.ledger"]
+        days = {company.id: Ledger._today(company) for company in moves.company_id}
+        settled = Ledger._settled_later(moves, days)
+        reasons = {}
+        for move in moves:
+            if move.date > days[move.company_id.id]:
+                reasons[move] = self.env._("%(document)s is dated %(date)s", document=move.name, date=move.date)
+            elif move.id in settled:
+                entry, day = settled[move.id][0]
+                reasons[move] = self.env._(
+                    "%(document)s is already settled by %(entry)s on %(date)s",
+                    document=move.name,
+                    entry=entry,
+                    date=day,
+                )
         return reasons
 
     @api.model
@@ -204,6 +229,7 @@ class PayerPayment(models.Model):
                 self.env._("these documents are on different receivable accounts: pay them in separate payments")
             )
         problems += list(self._unpayable_reasons(invoices).values())
+        problems += list(self._not_today_reasons(credit_docs).values())
         problems += [
             self.env._("%(credit)s is being used by another payment", credit=move.name)
             for move in self._reserved_credits(credit_docs)
@@ -275,7 +301,9 @@ class PayerPayment(models.Model):
 
     @api.model
     def _payable_documents(self, partner, company, currency, companies):
-        """What TO PAY offers in a section: open invoices that can be paid now, and credits."""
+        """What TO PAY offers in a section: open invoices that can be paid now, and credits
+        (TO PAY pays the stored residuals; a document dated after today, or settled by an entry
+        dated after today, is not payable)."""
         Move = self.env["account.move"].sudo()
         Ledger = self.env["payer.portal.ledger"]
         query = SQL(
@@ -294,6 +322,7 @@ class PayerPayment(models.Model):
         invoices = debit_moves.filtered(lambda m: m.move_type in ("out_invoice", "out_receipt"))
         invoices -= Move.browse([m.id for m in self._unpayable_reasons(invoices)])
         credit_docs = credit_moves - self._reserved_credits(credit_moves)
+        credit_docs -= Move.browse([m.id for m in self._not_today_reasons(credit_docs)])
         return {"invoices": invoices, "credit_docs": credit_docs}
 
     @api.model

@@ -13,9 +13,13 @@ FIGURES = ("outstanding", *BUCKETS, "credits", "balance_due")
 class PayerPortalLedger(models.AbstractModel):
     """The one place that reads a customer's receivable position.
 
-    Every figure of the payer portal (page, emails, reports, backend) comes from here, read with
-    SQL from the *stored* residual amounts of posted receivable move lines of the customer's
-    commercial partner, per company and per currency of the document:
+    Every figure of the payer portal (page, emails, reports, backend, statements) comes from
+    here, read with SQL from the posted receivable move lines of the customer's commercial
+    partner, per company and per currency of the document, **as of a day** (today for the
+    portal): what is dated on or before that day counts, entries and reconciliations alike
+    (a reconciliation is dated at the later of its two lines, Odoo's ``max_date``). Each line's
+    residual as of the day is its stored residual plus what reconciliations dated after the day
+    took from it (:meth:`_open_lines_as_of_sql`, the one definition):
 
     - a line with a positive residual is owed by the customer (an invoice or an installment of
       one, a debit entry); it is aged from its own due date (``date_maturity``);
@@ -75,10 +79,21 @@ class PayerPortalLedger(models.AbstractModel):
                 "date_maturity",
                 "date",
                 "move_id",
+                "amount_residual_currency",
             ]
         )
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         self.env["account.account"].flush_model(["account_type"])
+        self.env["account.partial.reconcile"].flush_model(
+            [
+                "debit_move_id",
+                "credit_move_id",
+                "debit_amount_currency",
+                "credit_amount_currency",
+                "max_date",
+                "company_id",
+            ]
+        )
 
     @api.model
     def _receivable_scope(self, partner):
@@ -110,6 +125,143 @@ class PayerPortalLedger(models.AbstractModel):
         return SQL(" AND ").join(clauses)
 
     @api.model
+    def _day_sql(self, column, days):
+        """SQL of the day of a row: ``days`` (company id -> date) by the company id in ``column``
+        (a constant for one company, which the planner compares with the indexes)."""
+        if len(set(days.values())) == 1:
+            return SQL("%s::date", next(iter(days.values())))
+        return SQL(
+            "(CASE %s %s END)",
+            column,
+            SQL(" ").join(SQL("WHEN %s THEN %s::date", cid, day) for cid, day in days.items()),
+        )
+
+    @api.model
+    def _open_lines_as_of_sql(self, partner, companies, days, company=None, currency=None, scope=None):
+        """The one definition of the position as of a day: a SQL query of ``partner``'s posted
+        receivable lines open at the end of their company's day (``days``: company id -> date),
+        with ``id, company_id, currency_id, move_id, due, residual, later``.
+
+        A line counts when it is dated on or before the day; its ``residual`` (in its currency)
+        is the stored one plus ``later``, what the reconciliations dated after the day (Odoo's
+        ``max_date``, the later date of the two lines) took from it. Those reconciliations are
+        read first (by ``max_date``, indexed here; usually there are none for today); the open
+        lines are then read through Odoo's partial index on unreconciled lines, and a reconciled
+        line only when such a reconciliation touches it.
+        """
+        account_ids, partner_ids = scope or self._receivable_scope(partner)
+        company_ids = [company.id] if company else companies.ids or [0]
+        days = {cid: day for cid, day in days.items() if cid in company_ids} or {0: min(days.values())}
+        own = [
+            SQL("aml.account_id = ANY(%s)", account_ids),
+            SQL("aml.partner_id = ANY(%s)", partner_ids),
+            SQL("aml.parent_state = 'posted'"),
+            SQL("aml.company_id = ANY(%s)", company_ids),
+        ]
+        if currency:
+            own.append(SQL("aml.currency_id = %s", currency.id))
+        own = SQL(" AND ").join(own)
+        later_sides = SQL(" UNION ALL ").join(
+            SQL(
+                """
+                SELECT aml.id AS line_id, %(amount)s AS amount
+                  FROM account_partial_reconcile p
+                  JOIN account_move_line aml ON aml.id = p.%(side)s
+                 WHERE p.max_date > %(first_day)s AND p.max_date > %(day)s AND %(own)s
+                """,
+                amount=amount,
+                side=SQL.identifier(side),
+                first_day=min(days.values()),
+                day=self._day_sql(SQL("p.company_id"), days),
+                own=own,
+            )
+            for side, amount in (
+                ("debit_move_id", SQL("p.debit_amount_currency")),
+                ("credit_move_id", SQL("-p.credit_amount_currency")),
+            )
+        )
+        self._flush()
+        later = self.env.execute_query(
+            SQL("SELECT line_id, SUM(amount) FROM (%s) side GROUP BY line_id ORDER BY line_id", later_sides)
+        )
+        day = self._day_sql(SQL("aml.company_id"), days)
+        columns = SQL(
+            "aml.id, aml.company_id, aml.currency_id, aml.move_id, COALESCE(aml.date_maturity, aml.date) AS due"
+        )
+        if not later:
+            return SQL(
+                """
+                SELECT %(columns)s, aml.amount_residual_currency AS residual, 0 AS later
+                  FROM account_move_line aml
+                 WHERE %(own)s AND aml.reconciled IS NOT TRUE AND aml.date <= %(day)s
+                   AND aml.amount_residual_currency != 0
+                """,
+                columns=columns,
+                own=own,
+                day=day,
+            )
+        line_ids, amounts = [row[0] for row in later], [row[1] for row in later]
+        return SQL(
+            """
+            SELECT * FROM (
+                SELECT %(columns)s, aml.amount_residual_currency + COALESCE(later.amount, 0) AS residual,
+                       COALESCE(later.amount, 0) AS later
+                  FROM account_move_line aml
+             LEFT JOIN unnest(%(line_ids)s::integer[], %(amounts)s::numeric[]) AS later(line_id, amount)
+                    ON later.line_id = aml.id
+                 WHERE %(own)s AND aml.reconciled IS NOT TRUE AND aml.date <= %(day)s
+             UNION ALL
+                SELECT %(columns)s, aml.amount_residual_currency + later.amount, later.amount
+                  FROM unnest(%(line_ids)s::integer[], %(amounts)s::numeric[]) AS later(line_id, amount)
+                  JOIN account_move_line aml ON aml.id = later.line_id
+                 WHERE %(own)s AND aml.reconciled IS TRUE AND aml.date <= %(day)s
+            ) open_line
+             WHERE open_line.residual != 0
+            """,
+            columns=columns,
+            line_ids=line_ids,
+            amounts=amounts,
+            own=own,
+            day=day,
+        )
+
+    @api.model
+    def _settled_later(self, moves, days):
+        """The reconciliations of ``moves``' receivable lines dated after their company's day
+        (``days``: company id -> date), by move: list of (reference of the other entry, date)."""
+        if not moves:
+            return {}
+        query = SQL(
+            """
+            WITH p AS MATERIALIZED (
+                -- the reconciliations dated after the first day (by their indexed date): few
+                SELECT debit_move_id, credit_move_id, max_date
+                  FROM account_partial_reconcile
+                 WHERE max_date > %(first_day)s
+            )
+            SELECT DISTINCT aml.move_id, other_move.name, p.max_date
+              FROM p
+              JOIN account_move_line aml ON aml.id IN (p.debit_move_id, p.credit_move_id)
+              JOIN account_move_line other ON other.id = CASE WHEN p.debit_move_id = aml.id
+                                                              THEN p.credit_move_id ELSE p.debit_move_id END
+              JOIN account_move other_move ON other_move.id = other.move_id
+              JOIN account_account account ON account.id = aml.account_id
+             WHERE aml.move_id = ANY(%(moves)s) AND account.account_type = 'asset_receivable'
+               AND p.max_date > %(day)s
+          ORDER BY aml.move_id, p.max_date, other_move.name
+            """,
+            moves=moves.ids,
+            first_day=min(days.values()),
+            day=self._day_sql(SQL("aml.company_id"), days),
+        )
+        self._flush()
+        self.env["account.partial.reconcile"].flush_model(["debit_move_id", "credit_move_id", "max_date"])
+        settled = {}
+        for move_id, name, day in self.env.execute_query(query):
+            settled.setdefault(move_id, []).append((name, day))
+        return settled
+
+    @api.model
     def _bucket_sql(self, residual, due, today):
         """SQL ``CASE`` naming the aging range of a receivable line: ``'credits'`` when its
         ``residual`` is negative, else the one of ``BUCKETS`` for its days past ``due`` on
@@ -131,7 +283,9 @@ class PayerPortalLedger(models.AbstractModel):
 
     @api.model
     def _get_sections(self, partner, companies=None, today=None):
-        """The aging figures of ``partner``'s account, one section per company and currency.
+        """The aging figures of ``partner``'s account as of ``today`` (default: each company's
+        today), one section per company and currency. A statement's aging as of its end is
+        this, with ``today`` its last day.
 
         :return: list of dicts, company currency first then by currency code, each with the
             ``company``, ``currency``, ``today``, the figures of ``FIGURES`` (floats in the
@@ -142,45 +296,37 @@ class PayerPortalLedger(models.AbstractModel):
         if not partner or not companies:
             return []
         by_company_today = {c.id: today or self._today(c) for c in companies}
-        today_case = SQL(
-            "CASE aml.company_id %s END",
-            SQL(" ").join(SQL("WHEN %s THEN %s::date", cid, day) for cid, day in by_company_today.items()),
-        )
         bucket = self._bucket_sql(
-            SQL("aml.amount_residual_currency"), SQL("COALESCE(aml.date_maturity, aml.date)"), today_case
+            SQL("open_line.residual"),
+            SQL("open_line.due"),
+            self._day_sql(SQL("open_line.company_id"), by_company_today),
         )
-        # Per line: its bucket; then per document; then per company and currency (no DISTINCT).
+        # Per line: its bucket; then per company and currency (a document with a debit line is
+        # an invoice, with a credit line a credit).
         query = SQL(
             """
             WITH lines AS (
-                SELECT aml.company_id, aml.currency_id, aml.move_id,
-                       aml.amount_residual_currency AS residual,
+                SELECT open_line.company_id, open_line.currency_id, open_line.move_id,
+                       open_line.residual,
                        %(bucket)s AS bucket
-                  FROM account_move_line aml
-                 WHERE %(where)s
-            ), docs AS (
-                SELECT company_id, currency_id, move_id,
-                       SUM(residual) FILTER (WHERE bucket = 'amount_due') AS amount_due,
-                       SUM(residual) FILTER (WHERE bucket = 'days_0_30') AS days_0_30,
-                       SUM(residual) FILTER (WHERE bucket = 'days_31_60') AS days_31_60,
-                       SUM(residual) FILTER (WHERE bucket = 'days_61_90') AS days_61_90,
-                       SUM(residual) FILTER (WHERE bucket = 'days_over_90') AS days_over_90,
-                       SUM(residual) FILTER (WHERE bucket = 'credits') AS credits,
-                       SUM(residual) AS balance,
-                       BOOL_OR(bucket != 'credits') AS is_debit,
-                       BOOL_OR(bucket = 'credits') AS is_credit
-                  FROM lines
-              GROUP BY company_id, currency_id, move_id
+                  FROM (%(open_lines)s) open_line
             )
             SELECT company_id, currency_id,
-                   SUM(amount_due), SUM(days_0_30), SUM(days_31_60), SUM(days_61_90), SUM(days_over_90),
-                   SUM(credits), SUM(balance),
-                   COUNT(*) FILTER (WHERE is_debit), COUNT(*) FILTER (WHERE is_credit), COUNT(*)
-              FROM docs
+                   SUM(residual) FILTER (WHERE bucket = 'amount_due'),
+                   SUM(residual) FILTER (WHERE bucket = 'days_0_30'),
+                   SUM(residual) FILTER (WHERE bucket = 'days_31_60'),
+                   SUM(residual) FILTER (WHERE bucket = 'days_61_90'),
+                   SUM(residual) FILTER (WHERE bucket = 'days_over_90'),
+                   SUM(residual) FILTER (WHERE bucket = 'credits'),
+                   SUM(residual),
+                   COUNT(DISTINCT move_id) FILTER (WHERE bucket != 'credits'),
+                   COUNT(DISTINCT move_id) FILTER (WHERE bucket = 'credits'),
+                   COUNT(DISTINCT move_id)
+              FROM lines
           GROUP BY company_id, currency_id
             """,
             bucket=bucket,
-            where=self._open_lines_where(partner, companies),
+            open_lines=self._open_lines_as_of_sql(partner, companies, by_company_today),
         )
         self._flush()
         rows = self.env.execute_query(query)
@@ -214,11 +360,13 @@ class PayerPortalLedger(models.AbstractModel):
 
     @api.model
     def _get_rows(self, partner, company, currency, companies=None, today=None, limit=None, offset=0):
-        """The open documents of one section, sorted by (earliest open) due date.
+        """The open documents of one section as of ``today``, sorted by (earliest open) due date.
 
         One row per document: an invoice with installments is one row, due at its earliest open
-        installment. ``amount`` is the document's receivable total, ``balance`` its residual and
-        ``payment`` what was paid or set off so far; credits are negative.
+        installment. ``amount`` is the document's receivable total, ``balance`` its residual as of
+        ``today`` and ``payment`` what was paid or set off by then; credits are negative. A
+        document settled (wholly or partly) by an entry dated after ``today`` has the status
+        ``settled_later`` and, in ``settled_later``, the (reference, date) of those settlements.
         """
         companies = self._companies_for(partner, companies)
         if company not in companies:
@@ -228,26 +376,28 @@ class PayerPortalLedger(models.AbstractModel):
         query = SQL(
             """
             WITH docs AS (
-                SELECT aml.move_id,
-                       MIN(COALESCE(aml.date_maturity, aml.date)) AS due,
-                       SUM(aml.amount_residual_currency) AS balance
-                  FROM account_move_line aml
-                 WHERE %(where)s
-              GROUP BY aml.move_id
-              ORDER BY due, aml.move_id
+                SELECT open_line.move_id,
+                       MIN(open_line.due) AS due,
+                       SUM(open_line.residual) AS balance,
+                       BOOL_OR(open_line.later != 0) AS settled_later
+                  FROM (%(open_lines)s) open_line
+              GROUP BY open_line.move_id
+              ORDER BY due, open_line.move_id
                  LIMIT %(limit)s OFFSET %(offset)s
             )
-            SELECT docs.move_id, docs.due, docs.balance, SUM(line.amount_currency)
+            SELECT docs.move_id, docs.due, docs.balance, SUM(line.amount_currency), docs.settled_later
               FROM docs
               JOIN account_move_line line
                 ON line.move_id = docs.move_id
                AND line.account_id = ANY(%(accounts)s)
                AND line.currency_id = %(currency)s
                AND line.partner_id = ANY(%(partners)s)
-          GROUP BY docs.move_id, docs.due, docs.balance
+          GROUP BY docs.move_id, docs.due, docs.balance, docs.settled_later
           ORDER BY docs.due, docs.move_id
             """,
-            where=self._open_lines_where(partner, companies, company, currency, scope=scope),
+            open_lines=self._open_lines_as_of_sql(
+                partner, companies, {company.id: today}, company=company, currency=currency, scope=scope
+            ),
             limit=limit,
             offset=offset,
             currency=currency.id,
@@ -257,13 +407,17 @@ class PayerPortalLedger(models.AbstractModel):
         self._flush()
         result = self.env.execute_query(query)
         moves = self.env["account.move"].sudo().browse([r[0] for r in result])
+        settled_later = self._settled_later(moves.browse([r[0] for r in result if r[4]]), {company.id: today})
         awaiting = self._awaiting_payment_moves(moves)
         disputed = self._disputed_moves(moves)
         rows = []
-        for (_move_id, due, balance, amount), move in zip(result, moves, strict=True):
+        for (move_id, due, balance, amount, _later), move in zip(result, moves, strict=True):
             balance, amount = currency.round(balance), currency.round(amount)
             days = max((today - due).days, 0)
-            if balance < 0:
+            if move_id in settled_later:
+                # settled by an entry dated after today: open today, but nothing left to pay
+                status = "settled_later"
+            elif balance < 0:
                 status = "awaiting_payment" if move in awaiting else "credit"
             elif move in disputed:
                 status = "disputed"
@@ -284,6 +438,7 @@ class PayerPortalLedger(models.AbstractModel):
                     "payment": currency.round(amount - balance),
                     "balance": balance,
                     "currency": currency,
+                    "settled_later": settled_later.get(move_id, []),
                 }
             )
         self._add_files(rows)

@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
+from odoo.tools.misc import formatLang
 
 from .payer_portal_ledger import BUCKETS
 
@@ -25,14 +26,16 @@ class PayerStatement(models.AbstractModel):
     currency (``amount_currency``):
 
     - the **opening balance**: every movement dated before ``date_from``;
-    - the **movements** of the period in date order, one per journal entry, with a running
-      balance;
-    - the **closing balance**: opening balance plus movements, which is the customer's ledger
-      balance at the end of ``date_to``;
-    - the **aging** of what was open at ``date_to``: each line's residual *as of* ``date_to``
-      (its amount less the reconciliations dated on or before ``date_to``, i.e. partials whose
-      ``max_date`` is on or before it), aged from its due date with the buckets of
-      ``payer.portal.ledger``.
+    - the **movements** of the period in date order, with a running balance: one per journal
+      entry, and one per **settlement across sections**, a reconciliation of one of the
+      section's lines with a line of another currency (or of another account), dated at the
+      reconciliation (``max_date``): "Settled by" the payment in the invoice's currency, "Applied
+      to" the invoice in the payment's currency, each in its own section's amount;
+    - the **closing balance**: opening balance plus movements, which is the aging's Balance Due
+      as of ``date_to``;
+    - the **aging** of what was open at ``date_to``: the ledger's position as of ``date_to``
+      (:meth:`~payer.portal.ledger._get_sections` with ``today=date_to``), the same definition
+      as the portal's of today.
 
     The HTML page, the PDF and the spreadsheet all render the result of
     :meth:`_get_statement_data`.
@@ -158,11 +161,16 @@ class PayerStatement(models.AbstractModel):
         where = self._lines_where(partner, company)
         balances = self._get_balances(where, date_from, date_to)
         movements = self._get_movements(where, date_from, date_to)
-        aging = self._get_aging(where, date_to)
+        aging = {
+            section["currency"].id: section
+            for section in self.env["payer.portal.ledger"]._get_sections(partner, company, today=date_to)
+        }
         Currency = self.env["res.currency"].sudo()
         sections = []
         for currency in Currency.browse(set(balances) | set(movements) | set(aging)):
             opening, closing, debit, credit = (currency.round(a) for a in balances.get(currency.id, (0.0,) * 4))
+            figures = self._aging_figures(currency)
+            figures.update({key: aging[currency.id][key] for key in figures if currency.id in aging})
             sections.append(
                 {
                     "currency": currency,
@@ -171,7 +179,7 @@ class PayerStatement(models.AbstractModel):
                     "debit": debit,
                     "credit": credit,
                     "lines": movements.get(currency.id, []),
-                    "aging": self._aging_figures(currency, aging.get(currency.id)),
+                    "aging": figures,
                 }
             )
         sections.sort(key=lambda s: (s["currency"] != company.currency_id, s["currency"].name))
@@ -185,17 +193,52 @@ class PayerStatement(models.AbstractModel):
 
     @api.model
     def _entries_sql(self, where, date_from, date_to):
-        """The journal entries up to ``date_to``, one row per entry and currency: ``currency_id``,
-        ``move_id``, ``date``, ``in_period``, ``label`` (of its first line), ``due`` (its earliest
-        due date) and ``amount`` (its receivable lines summed). An entry has one date, so it is
-        either before the period or in it."""
+        """The movements up to ``date_to``, per currency: ``currency_id``, ``move_id``, ``date``,
+        ``in_period``, ``partial_id``, ``label``, ``due``, ``amount``, and for a settlement the
+        other side's ``other_move_id``, ``other_currency_id`` and ``other_amount``.
+
+        - one row per journal entry and currency: ``label`` of its first line, ``due`` its
+          earliest due date, ``amount`` its receivable lines summed (``partial_id`` NULL);
+        - one row per reconciliation (``partial_id``) of one of these lines with a line that is
+          not of the same section (another currency, or not the customer's receivable), dated
+          at the reconciliation (``max_date``): the amount it took from the line, in the line's
+          currency (negative for an invoice settled, positive for a payment applied).
+
+        Every row has one date, so it is either before the period or in it."""
         return SQL(
             """
-            SELECT aml.currency_id, aml.move_id, aml.date, aml.date >= %(date_from)s AS in_period,
-                   MIN(aml.name) AS label, MIN(aml.date_maturity) AS due, SUM(aml.amount_currency) AS amount
-              FROM account_move_line aml
-             WHERE %(where)s AND aml.date <= %(date_to)s
-          GROUP BY aml.currency_id, aml.move_id, aml.date
+            WITH line AS MATERIALIZED (
+                SELECT aml.id, aml.currency_id, aml.move_id, aml.date, aml.name, aml.date_maturity,
+                       aml.amount_currency
+                  FROM account_move_line aml
+                 WHERE %(where)s AND aml.date <= %(date_to)s
+            ), side AS (
+                SELECT line.id AS line_id, line.currency_id, line.move_id, p.id AS partial_id, p.max_date,
+                       -p.debit_amount_currency AS amount, p.credit_move_id AS other_id,
+                       p.credit_amount_currency AS other_amount
+                  FROM line
+                  JOIN account_partial_reconcile p ON p.debit_move_id = line.id AND p.max_date <= %(date_to)s
+             UNION ALL
+                SELECT line.id, line.currency_id, line.move_id, p.id, p.max_date,
+                       p.credit_amount_currency, p.debit_move_id, p.debit_amount_currency
+                  FROM line
+                  JOIN account_partial_reconcile p ON p.credit_move_id = line.id AND p.max_date <= %(date_to)s
+            )
+            SELECT line.currency_id, line.move_id, line.date, line.date >= %(date_from)s AS in_period,
+                   NULL::integer AS partial_id, MIN(line.name) AS label, MIN(line.date_maturity) AS due,
+                   SUM(line.amount_currency) AS amount,
+                   NULL::integer AS other_move_id, NULL::integer AS other_currency_id, NULL::numeric AS other_amount
+              FROM line
+          GROUP BY line.currency_id, line.move_id, line.date
+         UNION ALL
+            SELECT side.currency_id, side.move_id, side.max_date, side.max_date >= %(date_from)s,
+                   side.partial_id, NULL, NULL, side.amount,
+                   other.move_id, other.currency_id, side.other_amount
+              FROM side
+              JOIN account_move_line other ON other.id = side.other_id
+         LEFT JOIN line own_other ON own_other.id = side.other_id
+             WHERE (own_other.id IS NULL OR other.currency_id != side.currency_id)
+               AND side.amount != 0
             """,
             where=where,
             date_from=date_from,
@@ -204,8 +247,8 @@ class PayerStatement(models.AbstractModel):
 
     @api.model
     def _get_balances(self, where, date_from, date_to):
-        """Per currency id with any entry up to ``date_to``: (opening, closing, debit, credit),
-        the period's debits and credits being the entries' net amounts."""
+        """Per currency id with any movement up to ``date_to``: (opening, closing, debit, credit),
+        the period's debits and credits being the movements' net amounts."""
         rows = self.env.execute_query(
             SQL(
                 """
@@ -225,9 +268,9 @@ class PayerStatement(models.AbstractModel):
 
     @api.model
     def _get_movements(self, where, date_from, date_to):
-        """The movements of the period per currency id: one per journal entry and currency, in
-        date order (then by entry), with the running balance (opening balance plus the movements
-        so far, summed in SQL). Entries that net to zero in the currency (e.g. exchange
+        """The movements of the period per currency id, in date order (then by entry, the entry
+        before its settlements), with the running balance (opening balance plus the movements so
+        far, summed in SQL). Entries that net to zero in the currency (e.g. exchange
         differences, booked in the company currency only) are left out: they do not move the
         balance."""
         rows = self.env.execute_query(
@@ -241,14 +284,17 @@ class PayerStatement(models.AbstractModel):
                        move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL,
                        entry.label, entry.due, entry.amount,
                        COALESCE(opening.amount, 0) + SUM(entry.amount) OVER (
-                           PARTITION BY entry.currency_id ORDER BY entry.date, move.name, entry.move_id
+                           PARTITION BY entry.currency_id
+                           ORDER BY entry.date, move.name, entry.move_id, entry.partial_id NULLS FIRST
                            ROWS UNBOUNDED PRECEDING
-                       )
+                       ),
+                       entry.partial_id, other_move.name, entry.other_currency_id, entry.other_amount
                   FROM entry
                   JOIN account_move move ON move.id = entry.move_id
+             LEFT JOIN account_move other_move ON other_move.id = entry.other_move_id
              LEFT JOIN opening ON opening.currency_id = entry.currency_id
                  WHERE entry.in_period AND entry.amount != 0
-              ORDER BY entry.currency_id, entry.date, move.name, entry.move_id
+              ORDER BY entry.currency_id, entry.date, move.name, entry.move_id, entry.partial_id NULLS FIRST
                 """,
                 entries=self._entries_sql(where, date_from, date_to),
             )
@@ -259,16 +305,41 @@ class PayerStatement(models.AbstractModel):
             "payment": self.env._("Payment"),
             "other": self.env._("Other"),
         }
+        Currency = self.env["res.currency"].sudo()
         movements = {}
-        for currency_id, move_id, date, name, ref, move_type, is_payment, label, due, amount, balance in rows:
-            if move_type == "out_invoice":
-                kind = "invoice"
-            elif move_type == "out_refund":
-                kind = "credit_note"
+        for (
+            currency_id,
+            move_id,
+            date,
+            name,
+            ref,
+            move_type,
+            is_payment,
+            label,
+            due,
+            amount,
+            balance,
+            partial_id,
+            other_name,
+            other_currency_id,
+            other_amount,
+        ) in rows:
+            if partial_id:
+                other = self._format_amount(Currency.browse(other_currency_id), other_amount)
+                if amount < 0:
+                    description = self.env._("Settled by %(entry)s (%(amount)s)", entry=other_name, amount=other)
+                else:
+                    description = self.env._("Applied to %(entry)s (%(amount)s)", entry=other_name, amount=other)
+                kind, due = "settlement", None
             else:
-                kind = "payment" if is_payment else "other"
-            details = ref or (label if kind in ("payment", "other") else None)
-            description = f"{kind_labels[kind]}: {details}" if details and details != name else kind_labels[kind]
+                if move_type == "out_invoice":
+                    kind = "invoice"
+                elif move_type == "out_refund":
+                    kind = "credit_note"
+                else:
+                    kind = "payment" if is_payment else "other"
+                details = ref or (label if kind in ("payment", "other") else None)
+                description = f"{kind_labels[kind]}: {details}" if details and details != name else kind_labels[kind]
             movements.setdefault(currency_id, []).append(
                 {
                     "move_id": move_id,
@@ -276,7 +347,7 @@ class PayerStatement(models.AbstractModel):
                     "reference": name,
                     "description": description,
                     "kind": kind,
-                    "due_date": due if kind == "invoice" or amount > 0 else None,
+                    "due_date": due if kind == "invoice" or (kind != "settlement" and amount > 0) else None,
                     "debit": amount if amount > 0 else 0.0,
                     "credit": -amount if amount < 0 else 0.0,
                     "balance": balance,
@@ -285,51 +356,10 @@ class PayerStatement(models.AbstractModel):
         return movements
 
     @api.model
-    def _get_aging(self, where, date_to):
-        """The aging of what was open at ``date_to``, per currency id: the sums of the lines'
-        residuals as of ``date_to`` (only reconciliations dated on or before it count) in each of
-        the ledger's buckets (``BUCKETS``, then ``credits``), the ledger's
-        :meth:`~payer.portal.ledger._bucket_sql` telling which."""
-        bucket = self.env["payer.portal.ledger"]._bucket_sql(
-            SQL("open_line.residual"), SQL("open_line.due"), SQL("%s::date", date_to)
-        )
-        sums = SQL(", ").join(SQL("SUM(residual) FILTER (WHERE bucket = %s)", key) for key in (*BUCKETS, "credits"))
-        rows = self.env.execute_query(
-            SQL(
-                """
-                WITH line AS MATERIALIZED (
-                    SELECT aml.id, aml.currency_id, COALESCE(aml.date_maturity, aml.date) AS due, aml.amount_currency
-                      FROM account_move_line aml
-                     WHERE %(where)s AND aml.date <= %(to)s
-                ), settled AS (
-                    SELECT p.debit_move_id AS line_id, p.debit_amount_currency AS amount
-                      FROM account_partial_reconcile p
-                     WHERE p.debit_move_id IN (SELECT id FROM line) AND p.max_date <= %(to)s
-                 UNION ALL
-                    SELECT p.credit_move_id, -p.credit_amount_currency
-                      FROM account_partial_reconcile p
-                     WHERE p.credit_move_id IN (SELECT id FROM line) AND p.max_date <= %(to)s
-                ), open_line AS (
-                    SELECT line.currency_id, line.due, line.amount_currency - COALESCE(settled.amount, 0) AS residual
-                      FROM line
-                 LEFT JOIN (SELECT line_id, SUM(amount) AS amount FROM settled GROUP BY line_id) settled
-                        ON settled.line_id = line.id
-                ), bucketed AS (
-                    SELECT open_line.currency_id, open_line.residual, %(bucket)s AS bucket
-                      FROM open_line
-                     WHERE open_line.residual != 0
-                )
-                SELECT currency_id, %(sums)s
-                  FROM bucketed
-              GROUP BY currency_id
-                """,
-                to=date_to,
-                where=where,
-                bucket=bucket,
-                sums=sums,
-            )
-        )
-        return {row[0]: row[1:] for row in rows}
+    def _format_amount(self, currency, amount):
+        """``EUR 1,000.00``: the ISO code and the amount in the user's language (no symbol, so
+        that two currencies with the same symbol are told apart)."""
+        return f"{currency.name} {formatLang(self.env, currency.round(amount), digits=currency.decimal_places)}"
 
     @api.model
     def _aging_figures(self, currency, amounts=None):
@@ -398,7 +428,8 @@ class PayerStatement(models.AbstractModel):
             self.env._("Balance"),
         ]
         labels = self.env["payer.portal.ledger"]._figure_labels()
-        aging_labels = [(key, labels[key]) for key in (*BUCKETS, "outstanding", "credits", "balance_due")]
+        # the aging rows of the page and the PDF
+        aging_labels = [(key, labels[key]) for key in (*BUCKETS, "credits", "balance_due")]
         sections = data["sections"] or [
             {
                 "currency": data["company"].currency_id,
@@ -450,6 +481,8 @@ class PayerStatement(models.AbstractModel):
             row += 1
             sheet.write_datetime(row, 0, data["date_to"], date_format)
             sheet.write_string(row, 2, self.env._("Closing balance"), bold)
+            sheet.write_number(row, 4, section.get("debit", 0.0), money_bold)
+            sheet.write_number(row, 5, section.get("credit", 0.0), money_bold)
             sheet.write_number(row, 6, section["closing"], money_bold)
             row += 2
             sheet.write_string(

@@ -16,6 +16,9 @@ class ReportPayerStatement(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         data = data or {}
+        # With a period in ``data`` Odoo's web client leaves the record ids out of the report's
+        # URL and sends them in the action's context (the statement wizard's Print).
+        docids = docids or (data.get("context") or {}).get("active_ids") or []
         Statement = self.env["payer.statement"]
         company = self.env["res.company"].browse(data.get("company_id")) if data.get("company_id") else self.env.company
         # Odoo's generic /report routes do not check the report's groups: the statement is for

@@ -12,5 +12,6 @@ from . import test_trust_statements
 from . import test_trust_link
 from . import test_trust_uploads
 from . import test_trust_payments
+from . import test_statements_settle
 from . import test_phone_a11y
 from . import test_languages

@@ -138,7 +138,8 @@ class TestPayerPayment(PayerPaymentCommon):
         matched = payment_line.matched_debit_ids
         self.assertEqual(matched.debit_move_id.move_id, old | recent)
         self.assertEqual(sorted(matched.mapped("debit_amount_currency")), [180.0, 200.0])
-        self.assertIsNone(self._section(self.usd), "nothing is open any more")
+        # (as of the payment's date: the real today, after the tests' TODAY)
+        self.assertIsNone(self._section(self.usd, today=tx.payment_id.date), "nothing is open any more")
         for invoice in (old, recent):
             logged = invoice.message_ids.filtered(lambda m, invoice=invoice: tx.payment_id.name in (m.body or ""))
             self.assertTrue(logged, f"the payment is logged on {invoice.name}")
@@ -188,11 +189,12 @@ class TestPayerPayment(PayerPaymentCommon):
                 self._select(invoices, credit_docs)
         payment = self._select([eur_invoice], [eur_credit], currency=self.eur)
         self.assertEqual(payment.amount, 50.0)
-        self._demo_pay(self._transaction(payment))
+        tx = self._demo_pay(self._transaction(payment))
         self.assertEqual(self._open(eur_invoice), 0.0)
         self.assertEqual(self._open(usd_invoice), 100.0)
-        self.assertEqual(self._section(self.usd)["balance_due"], 100.0)
-        self.assertIsNone(self._section(self.eur))
+        # (as of the payment's date: the real today, after the tests' TODAY)
+        self.assertEqual(self._section(self.usd, today=tx.payment_id.date)["balance_due"], 100.0)
+        self.assertIsNone(self._section(self.eur, today=tx.payment_id.date))
 
     def test_refused_selections_create_nothing(self):
         invoice = self._invoice(100.0, days_late=5)

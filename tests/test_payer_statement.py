@@ -1,7 +1,8 @@
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import openpyxl
+from freezegun import freeze_time
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml import html
@@ -486,16 +487,19 @@ class TestPayerStatementTour(PayerStatementCommon, HttpCase):
         self.assertEqual(closing, [750.0])
 
 
-# One operation of a random ledger: (kind, day in the year, amount in cents).
+# One operation of a random ledger: (kind, day in the year, amount in cents). "eur_invoice" is an
+# invoice in EUR, "fx_payment" pays the last EUR invoice with a payment in the company currency.
 OPERATIONS = st.lists(
     st.tuples(
-        st.sampled_from(["invoice", "refund", "payment", "partial"]),
+        st.sampled_from(["invoice", "refund", "payment", "partial", "eur_invoice", "fx_payment"]),
         st.integers(min_value=0, max_value=120),
         st.integers(min_value=100, max_value=100_000),
     ),
     min_size=1,
     max_size=6,
 )
+# "Today" of the random ledgers: day 90 of the year (entries of days 91 to 120 are dated after it).
+PROPERTY_TODAY = date(2024, 3, 31)
 
 
 @tagged("post_install", "-at_install")
@@ -509,6 +513,31 @@ class TestPayerStatementProperties(PayerStatementCommon):
         # refused, which is tested elsewhere; without it, whether a period is refused would
         # depend on the examples run before).
         cls._invoice(10.0, "2023-12-01", partner=cls.partner_a)
+        # EUR moves from 2 to 2.5 a dollar on Feb 15: payments across it leave exchange differences.
+        cls.env["res.currency.rate"].create(
+            {"name": "2024-02-15", "rate": 2.5, "currency_id": cls.eur.id, "company_id": cls.company.id}
+        )
+
+    def _expected_balance(self, partner, currency, day):
+        """The customer's position in ``currency`` at the end of ``day``, read with the ORM (not
+        our SQL): every receivable line dated on or before it, less the reconciliations dated on
+        or before it (Odoo's ``max_date``)."""
+        lines = self.env["account.move.line"].search(
+            [
+                ("partner_id.commercial_partner_id", "=", partner.id),
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("company_id", "=", self.company.id),
+                ("currency_id", "=", currency.id),
+                ("date", "<=", day),
+            ]
+        )
+        total = 0.0
+        for line in lines:
+            total += line.amount_currency
+            total -= sum(p.debit_amount_currency for p in line.matched_credit_ids if p.max_date <= day)
+            total += sum(p.credit_amount_currency for p in line.matched_debit_ids if p.max_date <= day)
+        return currency.round(total)
 
     # derandomize: the same examples on every run (a failure is reproducible, CI is stable);
     # the explicit examples run first, then 60 generated ones.
@@ -525,6 +554,20 @@ class TestPayerStatementProperties(PayerStatementCommon):
         start=10,
         length=10,
     )
+    # A EUR invoice settled in dollars before and inside the period, across a rate change; an
+    # invoice paid after today and a payment dated after today.
+    @example(
+        operations=[
+            ("eur_invoice", 5, 50_000),
+            ("fx_payment", 20, 10_000),
+            ("fx_payment", 60, 30_000),
+            ("invoice", 70, 9_000),
+            ("partial", 100, 9_000),
+            ("payment", 95, 1_000),
+        ],
+        start=30,
+        length=40,
+    )
     @given(
         operations=OPERATIONS,
         start=st.integers(min_value=0, max_value=120),
@@ -533,11 +576,24 @@ class TestPayerStatementProperties(PayerStatementCommon):
     def test_opening_movements_closing_and_ledger_agree(self, operations, start, length):
         year_start = date(2024, 1, 1)
         customer = self.env["res.partner"].create({"name": "Random Customer", "is_company": True})
-        last_invoice = None
+        last_invoice = last_eur_invoice = None
         for kind, day, cents in operations:
             when = year_start + timedelta(days=day)
             amount = cents / 100
-            if kind == "invoice" or (kind == "partial" and not last_invoice):
+            if kind == "eur_invoice" or (kind == "fx_payment" and not last_eur_invoice):
+                last_eur_invoice = self._invoice(
+                    amount, when, due=when + timedelta(days=30), currency=self.eur, partner=customer
+                )
+            elif kind == "fx_payment":
+                if last_eur_invoice.amount_residual:
+                    self._register_payment(
+                        last_eur_invoice,
+                        amount=amount,
+                        currency_id=self.company.currency_id.id,
+                        payment_date=max(when, last_eur_invoice.date),
+                        payment_difference_handling="open",
+                    )
+            elif kind == "invoice" or (kind == "partial" and not last_invoice):
                 last_invoice = self._invoice(amount, when, due=when + timedelta(days=30), partner=customer)
             elif kind == "refund":
                 self._invoice(amount, when, move_type="out_refund", partner=customer)
@@ -549,17 +605,30 @@ class TestPayerStatementProperties(PayerStatementCommon):
         date_from = year_start + timedelta(days=start)
         date_to = date_from + timedelta(days=length)
         data = self._statement(date_from, date_to, partner=customer)
-        currency = self.company.currency_id
-        balance_before = self._ledger_balance(customer, currency, date_from - timedelta(days=1))
-        balance_at_to = self._ledger_balance(customer, currency, date_to)
-        sections = data["sections"]
-        if not sections:
-            self.assertEqual(balance_at_to, 0.0)
-            return
-        (section,) = sections
-        movements = sum(line["debit"] - line["credit"] for line in section["lines"])
-        self.assertAlmostEqual(section["opening"], balance_before)
-        self.assertAlmostEqual(section["opening"] + movements, section["closing"])
-        self.assertAlmostEqual(section["closing"], balance_at_to)
-        self.assertAlmostEqual(section["aging"]["balance_due"], section["closing"])
-        self.assertTrue(all(date_from <= line["date"] <= date_to for line in section["lines"]))
+        for currency in self.company.currency_id | self.eur:
+            sections = [s for s in data["sections"] if s["currency"] == currency]
+            if not sections:
+                self.assertEqual(self._expected_balance(customer, currency, date_to), 0.0)
+                continue
+            (section,) = sections
+            movements = sum(line["debit"] - line["credit"] for line in section["lines"])
+            self.assertAlmostEqual(
+                section["opening"], self._expected_balance(customer, currency, date_from - timedelta(days=1))
+            )
+            self.assertAlmostEqual(section["opening"] + movements, section["closing"])
+            self.assertAlmostEqual(section["closing"], self._expected_balance(customer, currency, date_to))
+            self.assertEqual(section["aging"]["balance_due"], section["closing"])
+            self.assertTrue(all(date_from <= line["date"] <= date_to for line in section["lines"]))
+
+        # The portal's position (today) is the statement ending today, figure by figure.
+        with freeze_time(datetime(2024, 3, 31, 12, 0)):
+            position = {s["currency"]: s for s in self.env["payer.portal.ledger"]._get_sections(customer, self.company)}
+        today = self._statement(min(date_from, PROPERTY_TODAY), PROPERTY_TODAY, partner=customer)
+        for section in today["sections"]:
+            figures = position.get(section["currency"])
+            if not figures:
+                self.assertEqual(section["closing"], 0.0)
+                continue
+            self.assertEqual(section["closing"], figures["balance_due"])
+            for key, value in section["aging"].items():
+                self.assertEqual(value, figures[key], key)

@@ -191,3 +191,24 @@ class TestPayerNavigation(PayerPaymentCommon, HttpCase):
         message = " ".join(form.xpath("string(.//*[hasclass('o_payer_pay_nothing')])").split())
         self.assertIn("Nothing can be paid online", message)
         self.assertFalse(form.xpath(".//*[hasclass('o_payer_pay_select_all')]"), "nothing to select")
+
+    def test_question_and_dispute_forms_have_the_payer_breadcrumbs_only(self):
+        name = self.invoice_a.name
+        page = self._page(f"/my/payer-portal/invoice/{self.invoice_a.id}/question")
+        self.assertEqual(self._breadcrumbs(page)[1:], ["Statement of account", f"Question on {name}"])
+        page = self._page(f"/my/payer-portal/invoice/{self.invoice_a.id}/dispute")
+        self.assertEqual(self._breadcrumbs(page)[1:], ["Statement of account", f"Dispute {name}"])
+
+    def test_question_is_shown_back_after_sending(self):
+        url = f"/my/payer-portal/invoice/{self.invoice_a.id}/question"
+        csrf = self._page(url).xpath("//input[@name='csrf_token']/@value")[0]
+        with freeze_time(TODAY):
+            response = self.url_open(url, data={"question": "Is the <b>discount</b> included?", "csrf_token": csrf})
+        self.assertEqual(response.status_code, 200)
+        page = html.fromstring(response.content)
+        [shown] = page.xpath("//*[hasclass('o_payer_question_sent')]//*[hasclass('o_payer_question_text')]")
+        self.assertEqual(" ".join(shown.text_content().split()), "Is the <b>discount</b> included?")
+        # Another's message id in the link shows nothing of it.
+        note = self.invoice_a.message_post(body="Internal: call them", subtype_xmlid="mail.mt_note")
+        page = self._page(f"{url}?sent={note.id}")
+        self.assertNotIn("call them", page.text_content())
