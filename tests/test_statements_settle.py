@@ -295,10 +295,12 @@ class TestStatementWizardPrint(StatementsSettleCommon, HttpCase):
             .create({"date_from": TODAY - timedelta(days=60), "date_to": TODAY})
             .action_send()
         )
-        # A notification of the customer's recipients (not a chatter post: see test_trust_statements).
-        message = self.env["mail.message"].search(
-            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id), ("attachment_ids", "!=", False)],
-            limit=1,
+        # A notification of the customer's recipients, not a chatter post (see test_trust_statements):
+        # found through its outgoing email.
+        message = (
+            self.env["mail.mail"]
+            .search([("model", "=", "res.partner"), ("res_id", "=", self.customer.id)])
+            .mail_message_id
         )
         self.assertEqual(message.author_id, clerk.partner_id)
         self.assertEqual(message.attachment_ids.mimetype, "application/pdf")
