@@ -3,7 +3,7 @@ PYTHON ?= python3
 PORT ?= 8069
 DEV := $(PYTHON) tooling/dev.py
 
-.PHONY: setup demo test lint bench wheel screenshots
+.PHONY: setup demo test lint pot bench wheel screenshots
 setup:
 	@$(DEV) setup
 demo:
@@ -12,6 +12,8 @@ test:
 	@$(DEV) test $(if $(TAGS),--tags $(TAGS))
 lint:
 	@$(DEV) lint
+pot:
+	@$(DEV) pot
 bench:
 	@$(DEV) bench $(if $(N),-n $(N)) $(if $(DB),--db $(DB))
 wheel:

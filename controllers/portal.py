@@ -16,6 +16,8 @@ PAGE_SIZE = 50
 
 LINK_SESSION_KEY = "payer_portal_link"
 PREVIEW_SESSION_KEY = "payer_portal_preview"
+# The language a visitor chose with the portal's language selector (a /<lang>/ URL), for the visit.
+LANG_SESSION_KEY = "payer_portal_lang"
 
 
 class PayerVisitor(NamedTuple):
@@ -62,8 +64,51 @@ class PayerPortal(CustomerPortal):
         if cached and cached[0] is request.env.cr and cached[1] == request.env.uid:
             return cached[2]
         visitor = self._payer_portal_resolve_visitor()
+        self._payer_portal_apply_lang(visitor)
         setattr(request, self._VISITOR_ATTR, (request.env.cr, request.env.uid, visitor))
         return visitor
+
+    def _payer_portal_visitor_lang(self, visitor):
+        """The language the payer pages speak to ``visitor`` (a code of an active language, or
+        ``None`` to keep Odoo's choice): a language the visitor picked with the language selector
+        during the visit, else a portal user's own language, else for a guest who came by a signed
+        link the customer's. An account manager's preview keeps the manager's language."""
+        Lang = request.env["res.lang"]
+        if visitor.mode not in ("login", "link"):
+            return None
+        url_lang = self._payer_portal_url_lang()
+        if url_lang and not request.params.get(LINK_PARAM):
+            request.session[LANG_SESSION_KEY] = url_lang
+            return url_lang
+        if request.params.get(LINK_PARAM):  # a new arrival by link: the customer's language again
+            request.session.pop(LANG_SESSION_KEY, None)
+        chosen = request.session.get(LANG_SESSION_KEY)
+        if isinstance(chosen, str) and Lang._get_code(chosen):
+            return chosen
+        own = request.env.user.lang if visitor.mode == "login" else visitor.partner.lang
+        return Lang._get_code(own) or None
+
+    def _payer_portal_url_lang(self):
+        """The language the visitor picked with the language selector: the one in the URL the
+        browser asked for (``/fr/my/payer-portal``) when it is not the one of the page they came
+        from (Odoo's own redirects to ``/fr/...`` follow the ``frontend_lang`` cookie)."""
+        uri = request.httprequest.environ.get("REQUEST_URI") or ""
+        first = uri.split("?", 1)[0].lstrip("/").split("/", 1)[0]
+        if not first or first == request.httprequest.path.lstrip("/").split("/", 1)[0]:
+            return None
+        code = request.env["res.lang"]._get_data(url_code=first).code
+        return code if code and code != request.cookies.get("frontend_lang") else None
+
+    def _payer_portal_apply_lang(self, visitor):
+        """Render the rest of the request (page, ``lang`` of the page, money, dates, messages) in
+        the visitor's language, and keep it for the visit's next pages (``frontend_lang``)."""
+        code = self._payer_portal_visitor_lang(visitor)
+        if not code or code == request.env.lang:
+            return
+        request.lang = request.env["res.lang"]._get_data(code=code)
+        request.update_context(lang=code)
+        if request.cookies.get("frontend_lang") != code:
+            request.future_response.set_cookie("frontend_lang", code)
 
     def _payer_portal_resolve_visitor(self):
         Partner = request.env["res.partner"]

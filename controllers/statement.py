@@ -60,7 +60,16 @@ class PayerStatementPortal(PayerPortal):
         except UserError as error:
             values = {"page_name": "payer_statement", "statement": None, "error": error.args[0]}
             return request.render("account_payer_portal.portal_payer_statement", values, status=400)
-        filename = re.sub(r"[^\w-]+", "_", f"Statement {partner.name} {date_from} {date_to}")
+        filename = re.sub(
+            r"[^\w-]+",
+            "_",
+            request.env._(
+                "Statement %(customer)s %(date_from)s %(date_to)s",
+                customer=partner.name,
+                date_from=date_from,
+                date_to=date_to,
+            ),
+        )
         if report_format == "pdf":
             pdf, _report_type = (
                 request.env["ir.actions.report"]

@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 from odoo.tools.misc import formatLang
 
 from .payer_portal_ledger import BUCKETS
@@ -396,6 +396,15 @@ class PayerStatement(models.AbstractModel):
     # ------------------------------------------------------------------ spreadsheet
 
     @api.model
+    def _xlsx_date_format(self):
+        """The spreadsheet's date format in the language of the statement (``dd/mm/yyyy`` in French)."""
+        pattern = self.env["res.lang"]._get_data(code=self.env.lang or "en_US").date_format or "%Y-%m-%d"
+        directives = (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%y", "yy"), ("%b", "mmm"), ("%B", "mmmm"))
+        for directive, excel in directives:
+            pattern = pattern.replace(directive, excel)
+        return pattern if "%" not in pattern else "yyyy-mm-dd"
+
+    @api.model
     def _get_statement_xlsx(self, data):
         """The statement ``data`` (of :meth:`_get_statement_data`) as an XLSX file (bytes): one
         sheet per currency, amounts as numbers in the currency's precision.
@@ -408,7 +417,7 @@ class PayerStatement(models.AbstractModel):
         )
         bold = workbook.add_format({"bold": True})
         title = workbook.add_format({"bold": True, "font_size": 14})
-        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        date_format = workbook.add_format({"num_format": self._xlsx_date_format()})
         headers = [
             self.env._("Date"),
             self.env._("Reference"),
@@ -476,7 +485,9 @@ class PayerStatement(models.AbstractModel):
             sheet.write_number(row, 5, section.get("credit", 0.0), money_bold)
             sheet.write_number(row, 6, section["closing"], money_bold)
             row += 2
-            sheet.write_string(row, 0, self.env._("Aging as of %(date)s", date=data["date_to"]), bold)
+            sheet.write_string(
+                row, 0, self.env._("Aging as of %(date)s", date=format_date(self.env, data["date_to"])), bold
+            )
             for key, label in aging_labels:
                 row += 1
                 sheet.write_string(row, 2, label)

@@ -190,7 +190,10 @@ class ResPartner(models.Model):
                     company=company.name,
                     recipient=recipient.display_name,
                 ),
-                subject=self.env._("Your account status with %s", company.name),
+                # the customer reads the subject: in its language (the body is per recipient)
+                subject=self.with_context(lang=recipient.lang or partner.lang).env._(
+                    "Your account status with %s", company.name
+                ),
                 partner_ids=recipient.ids,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",

@@ -33,8 +33,12 @@ class ReportPayerStatement(models.AbstractModel):
                 self.env["payer.portal.ledger"]._today(company)
             )[-1]
         partners = self.env["res.partner"].browse(docids)
+        # in each customer's language, like the document (``t-lang``): the movements' labels too
         statements = {
-            partner.id: Statement._get_statement_data(partner, company, date_from, date_to) for partner in partners
+            partner.id: Statement.with_context(lang=partner.lang or self.env.lang)._get_statement_data(
+                partner, company, date_from, date_to
+            )
+            for partner in partners
         }
         return {
             "doc_ids": docids,

@@ -1058,6 +1058,38 @@ def cmd_bench(args):
             shutil.rmtree(CACHE / "data" / "filestore" / db, ignore_errors=True)
 
 
+def cmd_pot(_args):
+    """Export i18n/account_payer_portal.pot with Odoo, from a temporary database (no demo data).
+
+    Odoo's exporter walks the addons paths following links: it is given a clean copy of the addon
+    (its git files), never the checkout, whose git-ignored caches hold Odoo itself and a link back."""
+    wk = setup()
+    env = odoo_env(wk)
+    db = f"payer_portal_pot_{os.getpid()}"
+    pot = ROOT / "i18n" / f"{MODULE}.pot"
+    pot.parent.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="payer-pot-") as tmp:
+        addons = Path(tmp) / "addons"
+        for name in addon_files():
+            (addons / MODULE / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, addons / MODULE / name)
+        conf = Path(tmp) / "odoo.conf"
+        conf.write_text(re.sub(r"(?m)^addons_path = (.*),[^,\n]*$", rf"addons_path = \1,{addons}", CONF.read_text()))
+        server = [str(VPY), "-m", "odoo", "server", "-c", str(conf)]
+        install = [*server, "-d", db, "-i", MODULE, "--stop-after-init", "--no-http", "--log-level=warn"]
+        export = [str(VPY), "-m", "odoo", "i18n", "export", "-c", str(conf), "-d", db, "-o", str(pot), MODULE]
+        try:
+            for cmd in (install, export):
+                res = run(cmd, check=False, quiet=True, env=env)
+                if res.returncode:
+                    raise Fail(f"Odoo could not export the translation template:\n{res.stdout[-3000:]}")
+        finally:
+            db_call("drop", db, env)
+            shutil.rmtree(CACHE / "data" / "filestore" / db, ignore_errors=True)
+    say(f"exported {pot.relative_to(ROOT)}: translate the new strings in i18n/*.po")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(prog="tooling/dev.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -1075,6 +1107,9 @@ def main():
     test.add_argument("-v", "--verbose", action="store_true", help="print Odoo's whole log")
     test.set_defaults(func=cmd_test)
     sub.add_parser("lint", help="ruff and pylint-odoo").set_defaults(func=cmd_lint)
+    sub.add_parser("pot", help="export i18n/account_payer_portal.pot (the strings to translate)").set_defaults(
+        func=cmd_pot
+    )
     shots = sub.add_parser("screenshots", help="refresh static/description: icon and portal screenshots (demo db)")
     shots.add_argument("--reset", action="store_true", help="recreate the demo database first")
     shots.set_defaults(func=cmd_screenshots)

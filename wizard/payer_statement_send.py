@@ -144,7 +144,12 @@ class PayerStatementSend(models.TransientModel):
             .sudo()
             .create(
                 {
-                    "name": f"Statement {partner.name} {self.date_from} {self.date_to}.pdf",
+                    "name": partner.with_context(lang=partner.lang).env._(
+                        "Statement %(customer)s %(date_from)s %(date_to)s.pdf",
+                        customer=partner.name,
+                        date_from=self.date_from,
+                        date_to=self.date_to,
+                    ),
                     "raw": pdf,
                     "mimetype": "application/pdf",
                     "res_model": "mail.message",
