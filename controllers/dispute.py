@@ -6,7 +6,7 @@ from odoo.http import request
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
 
-from .portal import PayerPortal
+from .portal import PayerPortal, readonly_unless_posted
 
 
 class PayerDisputePortal(PayerPortal):
@@ -71,6 +71,7 @@ class PayerDisputePortal(PayerPortal):
         auth="public",
         methods=["GET", "POST"],
         website=True,
+        readonly=readonly_unless_posted,
     )
     def payer_portal_question(self, move_id, question=None, sent=None, **kw):
         partner, move = self._payer_portal_invoice(move_id, acting=self._payer_is_post())
@@ -101,6 +102,7 @@ class PayerDisputePortal(PayerPortal):
         auth="public",
         methods=["GET", "POST"],
         website=True,
+        readonly=readonly_unless_posted,
     )
     def payer_portal_dispute_new(self, move_id, **post):
         partner, move = self._payer_portal_invoice(move_id, acting=self._payer_is_post())
@@ -176,6 +178,7 @@ class PayerDisputePortal(PayerPortal):
         auth="public",
         methods=["GET", "POST"],
         website=True,
+        readonly=readonly_unless_posted,
     )
     def payer_portal_dispute(self, dispute_id, message=None, already_open=None, sent=None, **kw):
         partner, dispute = self._payer_portal_dispute(dispute_id, acting=self._payer_is_post())

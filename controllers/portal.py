@@ -20,6 +20,12 @@ PREVIEW_SESSION_KEY = "payer_portal_preview"
 LANG_SESSION_KEY = "payer_portal_lang"
 
 
+def readonly_unless_posted(_controller, _rule, _args):
+    """``readonly`` of a route that shows a form (GET, on a read-only cursor: a read replica
+    when there is one) and takes it (POST, on the primary)."""
+    return request.httprequest.method in ("GET", "HEAD")
+
+
 class PayerVisitor(NamedTuple):
     """Who the visitor of a request is, resolved once (:meth:`PayerPortal._payer_portal_visitor`).
 
@@ -239,12 +245,16 @@ class PayerPortal(CustomerPortal):
         values = self._prepare_payer_portal_values(partner, section_key=section, page=page)
         return request.render("account_payer_portal.portal_my_payer_portal", values)
 
-    @http.route("/my/payer-portal/document/<int:move_id>/pdf", type="http", auth="public", website=True)
+    @http.route("/my/payer-portal/document/<int:move_id>/pdf", type="http", auth="public", website=True, readonly=True)
     def payer_portal_document_pdf(self, move_id, **kw):
         partner = self._payer_portal_partner()
         move = request.env["payer.portal.ledger"]._check_document(partner, move_id, self._payer_portal_companies())
         if not move:
             raise request.not_found()
+        # Odoo computes each line's section (``parent_id``) while printing; computed for a few lines
+        # at a time, it writes the move (a write that would send this read-only page to the
+        # primary database). Computed here for all the lines at once, it is only cached.
+        move.line_ids.mapped("parent_id")
         return self._show_report(model=move, report_type="pdf", report_ref="account.account_invoices", download=True)
 
     @http.route("/my/payer-portal/file/<int:attachment_id>", type="http", auth="public", website=True, readonly=True)
@@ -256,6 +266,17 @@ class PayerPortal(CustomerPortal):
         if not attachment:
             raise request.not_found()
         return request.env["ir.binary"]._get_stream_from(attachment).get_response(as_attachment=True)
+
+    @http.route("/my/payer-portal/invoice/<int:move_id>", type="http", auth="public", website=True)
+    def payer_portal_invoice_page(self, move_id, **kw):
+        """Odoo's page of one of the customer's invoices, for whoever sees the statement of account
+        (a guest by signed link too): its access token is made here, on the first visit, not while
+        the pages that link to it are shown (they read only, on a read replica when there is one)."""
+        partner = self._payer_portal_partner()
+        move = request.env["payer.portal.ledger"]._check_document(partner, move_id, self._payer_portal_companies())
+        if not move:
+            raise request.not_found()
+        return request.redirect(move.get_portal_url())
 
     @http.route("/my/payer-portal/preview/<int:partner_id>", type="http", auth="user", website=True)
     def payer_portal_preview(self, partner_id, **kw):
