@@ -15,7 +15,7 @@ lint:
 pot:
 	@$(DEV) pot
 bench:
-	@$(DEV) bench $(if $(N),-n $(N)) $(if $(DB),--db $(DB))
+	@$(DEV) bench $(if $(N),-n $(N)) $(if $(DB),--db $(DB)) $(BENCH_OPTIONS)
 wheel:
 	@$(DEV) wheel
 screenshots:

@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import datetime
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -950,13 +951,6 @@ page = opener.open(base + "/web/login").read().decode()
 token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 data = urllib.parse.urlencode({"login": "bench_portal", "password": "bench_portal", "csrf_token": token}).encode()
 opener.open(base + "/web/login", data)
-walls = []
-for _ in range(6):
-    t0 = time.perf_counter()
-    body = opener.open(base + "/my/payer-portal").read()
-    walls.append((time.perf_counter() - t0) * 1000)
-assert b"data-payer-figure" in body, "the page shows no figure"
-print(f"page wall time seen by the client: median {statistics.median(walls[1:]):.0f} ms ({len(body) // 1024} KiB)")
 if len(sys.argv) > 4:  # the statement PDF (wkhtmltopdf) of the period chosen by tooling/bench.py
     date_from, date_to, lines = sys.argv[2:5]
     query = urllib.parse.urlencode({"date_from": date_from, "date_to": date_to, "format": "pdf"})
@@ -972,6 +966,86 @@ if len(sys.argv) > 4:  # the statement PDF (wkhtmltopdf) of the period chosen by
         f"wall time median {statistics.median(walls[1:]):.1f} s (first {walls[0]:.1f} s)"
     )
 """
+
+
+BENCH_PAGES = ROOT / "tooling" / "bench_pages.py"
+# Odoo's request log line (werkzeug:INFO): path, status, SQL queries, SQL time, other time (seconds).
+REQUEST_LOG = re.compile(r'"GET (\S+) HTTP/1.1" 200 - (\d+) ([\d.]+) ([\d.]+)')
+
+
+def bench_pages(base, logfile, env, count):
+    """Odoo's /my/invoices, the payer portal and its TO PAY list side by side, requested in turns
+    by one user in one run: size, server time and SQL queries of each (from Odoo's request log)."""
+    res = run([str(VPY), str(BENCH_PAGES), "pages", base], env=env, quiet=True, check=False)
+    if res.returncode:
+        print(res.stdout[-3000:])
+        raise Fail("the pages benchmark failed (see above).")
+    measured = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    time.sleep(1)  # the server writes its last log lines
+    server = {}
+    for m in REQUEST_LOG.finditer(logfile.read_text()):
+        server.setdefault(m.group(1), []).append((int(m.group(2)), (float(m.group(3)) + float(m.group(4))) * 1000))
+    print(f"pages at {count} open invoices, one user, requested in turns (median of the server's time; SQL queries):")
+    rows = {}
+    for page in measured:
+        stats = server.get(page["url"], [])[2:]  # the first rounds warm the caches
+        times = sorted(ms for _q, ms in stats)
+        queries = "/".join(str(q) for q in sorted({q for q, _ms in stats}))
+        rows[page["url"]] = times[len(times) // 2] if times else None
+        print(
+            f"  {page['url']:<40} {page['bytes'] / 1024:7.0f} KiB  server {rows[page['url']] or 0:6.0f} ms  "
+            f"{queries:>7} queries  (client {page['wall_ms']:.0f} ms)"
+        )
+    if rows.get("/my/invoices") and rows.get("/my/payer-portal"):
+        print(
+            f"  payer portal / Odoo's invoice list: {rows['/my/payer-portal'] / rows['/my/invoices']:.2f}x server time"
+        )
+
+
+def bench_load(db, env, args):
+    """Both pages under load: Odoo with 4 workers, USERS concurrent portal sessions for SECONDS
+    each. Returns the server process (stopped by the caller)."""
+    port = free_port()
+    logfile = CACHE / "logs" / f"{db}.load.log"
+    log = open(logfile, "w")  # closed with the process
+    server = subprocess.Popen(
+        odoo_cmd("-d", db, f"--db-filter=^{db}$", "--http-interface=127.0.0.1", f"--http-port={port}",
+                 "--workers=4", "--max-cron-threads=0", "--log-level=warn", *args.server_option),
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    wait_for_port(port)
+    base = f"http://127.0.0.1:{port}"
+    options = " ".join(["--workers=4", *args.server_option])
+    say(f"load: {args.users} portal users at once for {args.seconds:.0f} s per page, Odoo {options}")
+    res = run(
+        [str(VPY), str(BENCH_PAGES), "load", base, str(args.seconds), str(args.users)],
+        env=env,
+        quiet=True,
+        check=False,
+    )
+    if res.returncode:
+        print(res.stdout[-3000:])
+        raise Fail(f"the load benchmark failed (see above and {logfile}).")
+    results = {r["url"]: r for r in (json.loads(line) for line in res.stdout.splitlines() if line.startswith("{"))}
+    print(f"load, {args.users} concurrent users, {options}, {args.seconds:.0f} s per page:")
+    for url, r in results.items():
+        print(
+            f"  {url:<20} {r['rps']:6.1f} req/s  p50 {r['p50_ms'] or 0:6.0f} ms  p95 {r['p95_ms'] or 0:6.0f} ms  "
+            f"{r['errors']} errors ({r['requests']} requests)"
+        )
+    if results.get("/my/invoices", {}).get("rps") and "/my/payer-portal" in results:
+        ratio = results["/my/payer-portal"]["rps"] / results["/my/invoices"]["rps"]
+        print(f"  payer portal / Odoo's invoice list: {ratio:.2f}x throughput")
+    log.close()
+    return server
+
+
+def wait_for_port(port):
+    for _ in range(120):
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        time.sleep(0.5)
 
 
 def cmd_bench(args):
@@ -1026,26 +1100,19 @@ def cmd_bench(args):
                     socket.create_connection(("127.0.0.1", port), timeout=1).close()
                     break
                 time.sleep(0.5)
+            bench_pages(base, logfile, env, args.n)
             run([str(VPY), "-c", BENCH_HTTP, base, *period], env=env)
-        # Odoo logs each request with: query count, SQL time, other time (seconds).
-        stats = [
-            (int(m.group(1)), float(m.group(2)), float(m.group(3)))
-            for m in re.finditer(r'"GET /my/payer-portal HTTP/1.1" 200 - (\d+) ([\d.]+) ([\d.]+)', logfile.read_text())
-        ][1:]  # the first request warms the caches
-        if stats:
-            queries = sorted({q for q, _s, _o in stats})
-            server_ms = sorted((sql + other) * 1000 for _q, sql, other in stats)
-            print(
-                f"page /my/payer-portal at {args.n} open invoices: server time median "
-                f"{server_ms[len(server_ms) // 2]:.0f} ms (best {server_ms[0]:.0f} ms), "
-                f"{'/'.join(map(str, queries))} SQL queries"
-            )
         pdf_log = r'"GET /my/payer-portal/statement\?\S*format=pdf HTTP/1.1" 200 - \d+ ([\d.]+) ([\d.]+)'
         pdf_times = [float(m.group(1)) + float(m.group(2)) for m in re.finditer(pdf_log, logfile.read_text())]
         pdf_times = sorted(pdf_times[1:])  # the first request builds the report's assets
         if pdf_times:
             median = pdf_times[len(pdf_times) // 2]
             print(f"statement PDF: server time median {median:.1f} s (best {pdf_times[0]:.1f} s)")
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+        if args.load:
+            server = bench_load(db, env, args)
         return 0
     finally:
         if server:
@@ -1119,6 +1186,15 @@ def main():
     bench = sub.add_parser("bench", help="benchmark the payer portal figures and page")
     bench.add_argument("-n", type=int, default=10000, help="open invoices to create")
     bench.add_argument("--db", help="keep the benchmark database under this name, and reuse it if it exists")
+    bench.add_argument("--no-load", dest="load", action="store_false", help="skip the load test (4 workers)")
+    bench.add_argument("--seconds", type=float, default=30.0, help="load test: seconds per page")
+    bench.add_argument("--users", type=int, default=20, help="load test: concurrent portal users")
+    bench.add_argument(
+        "--server-option",
+        action="append",
+        default=[],
+        help="load test: an extra option of Odoo's server, e.g. --server-option=--db_replica_host=127.0.0.1",
+    )
     bench.set_defaults(func=cmd_bench)
     args = parser.parse_args()
     try:
