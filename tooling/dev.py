@@ -970,7 +970,9 @@ if len(sys.argv) > 4:  # the statement PDF (wkhtmltopdf) of the period chosen by
 
 BENCH_PAGES = ROOT / "tooling" / "bench_pages.py"
 # Odoo's request log line (werkzeug:INFO): path, status, SQL queries, SQL time, other time (seconds).
-REQUEST_LOG = re.compile(r'"GET (\S+) HTTP/1.1" 200 - (\d+) ([\d.]+) ([\d.]+)')
+# With a read replica (or --dev=replica, which simulates one), the cursor it ran on: ro, rw or ro->rw
+# (a read-only route that wrote, served again on the primary).
+REQUEST_LOG = re.compile(r'"GET (\S+) HTTP/1.1" 200 - (\d+) ([\d.]+) ([\d.]+)(?: (\S+))?')
 
 
 def bench_pages(base, logfile, env, count):
@@ -982,10 +984,14 @@ def bench_pages(base, logfile, env, count):
         raise Fail("the pages benchmark failed (see above).")
     measured = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     time.sleep(1)  # the server writes its last log lines
-    server = {}
+    server, modes = {}, {}
     for m in REQUEST_LOG.finditer(logfile.read_text()):
         server.setdefault(m.group(1), []).append((int(m.group(2)), (float(m.group(3)) + float(m.group(4))) * 1000))
-    print(f"pages at {count} open invoices, one user, requested in turns (median of the server's time; SQL queries):")
+        modes.setdefault(m.group(1), set()).add(m.group(5) or "?")
+    print(
+        f"pages at {count} open invoices, one user, requested in turns (median of the server's time; SQL "
+        "queries; cursor: ro = read-only, i.e. a read replica's, with Odoo's --dev=replica simulating one):"
+    )
     rows = {}
     for page in measured:
         stats = server.get(page["url"], [])[2:]  # the first rounds warm the caches
@@ -994,7 +1000,8 @@ def bench_pages(base, logfile, env, count):
         rows[page["url"]] = times[len(times) // 2] if times else None
         print(
             f"  {page['url']:<40} {page['bytes'] / 1024:7.0f} KiB  server {rows[page['url']] or 0:6.0f} ms  "
-            f"{queries:>7} queries  (client {page['wall_ms']:.0f} ms)"
+            f"{queries:>7} queries  cursor {'/'.join(sorted(modes.get(page['url'], ())))}  "
+            f"(client {page['wall_ms']:.0f} ms)"
         )
     if rows.get("/my/invoices") and rows.get("/my/payer-portal"):
         print(
@@ -1091,7 +1098,8 @@ def cmd_bench(args):
         with open(logfile, "w") as log:
             server = subprocess.Popen(
                 odoo_cmd("-d", db, f"--db-filter=^{db}$", "--http-interface=127.0.0.1", f"--http-port={port}",
-                         "--max-cron-threads=0", "--log-handler=werkzeug:INFO", "--log-level=warn"),
+                         "--max-cron-threads=0", "--log-handler=werkzeug:INFO", "--log-level=warn",
+                         "--dev=replica"),
                 env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
             base = f"http://127.0.0.1:{port}"
