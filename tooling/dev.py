@@ -1015,9 +1015,13 @@ def bench_load(db, env, args):
     port = free_port()
     logfile = CACHE / "logs" / f"{db}.load.log"
     log = open(logfile, "w")  # closed with the process
+    # Odoo's multi-process server starts its websocket process as `python <argv[0]> gevent ...`: it
+    # needs a script as argv[0] (`python -m odoo` gives it a module file that cannot run alone).
+    launcher = CACHE / "odoo_launcher.py"
+    launcher.write_text("import odoo.cli\n\nodoo.cli.main()\n")
     server = subprocess.Popen(
-        odoo_cmd("-d", db, f"--db-filter=^{db}$", "--http-interface=127.0.0.1", f"--http-port={port}",
-                 "--workers=4", "--max-cron-threads=0", "--log-level=warn", *args.server_option),
+        [str(VPY), str(launcher), "-c", str(CONF), "-d", db, f"--db-filter=^{db}$", "--http-interface=127.0.0.1",
+         f"--http-port={port}", "--workers=4", "--max-cron-threads=0", "--log-level=warn", *args.server_option],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     wait_for_port(port)
