@@ -39,7 +39,7 @@ class PaymentTransaction(models.Model):
         copy=False,
         index="btree_not_null",
         help="Confirmed by the provider: its payment is being recorded in batches by the cron "
-        "\"Payer portal: record large payments\". Odoo's post-processing leaves it to that job.",
+        '"Payer portal: record large payments". Odoo\'s post-processing leaves it to that job.',
     )
     payer_setoff_position = fields.Integer(
         string="Set-off steps applied", readonly=True, copy=False, help="Progress of the recording job."

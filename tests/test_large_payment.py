@@ -268,7 +268,8 @@ class TestLargePaymentPortal(LargePaymentCommon, HttpCase):
         payment, _invoices, _credit_note = self._large_selection()
         self.authenticate("payer_nora", "payer_nora")
         response = self.url_open(
-            f"/my/payer-portal/pay/{payment.id}/status", json={"id": 0, "jsonrpc": "2.0", "method": "call", "params": {}}
+            f"/my/payer-portal/pay/{payment.id}/status",
+            json={"id": 0, "jsonrpc": "2.0", "method": "call", "params": {}},
         ).json()
         self.assertIn("error", response)
         self.assertNotIn("result", response)
