@@ -241,8 +241,8 @@ class TestLargePaymentPortal(LargePaymentCommon, HttpCase):
         [status] = screen.xpath(".//*[@role='status']")
         text = " ".join(status.text_content().split())
         self.assertIn("your payment was taken and is being recorded", text)
-        self.assertIn("0 of 6 invoices recorded", text)
-        self.assertIn("receipts@brightway.example.com", text)
+        self.assertIn("Invoices recorded: 0 / 6", text)
+        self.assertIn("the receipt is emailed then", text)
         self.assertEqual(screen.get("data-status-url"), f"/my/payer-portal/pay/{payment.id}/status")
         self.assertEqual(
             self._json(f"/my/payer-portal/pay/{payment.id}/status"), {"status": "recording", "recorded": 0, "total": 6}
