@@ -133,19 +133,31 @@ class PaymentTransaction(models.Model):
     def _cron_payer_record_payments(self):
         """Record the large payer portal payments confirmed by their provider (the cron "Payer
         portal: record large payments", triggered when one is handed over): batch by batch,
-        each committed, so that a crash or a timeout goes on where it stopped."""
+        each committed, so that a crash or a timeout goes on where it stopped. A payment that
+        fails is left where its last batch ended (retried by the next run) and the others go on,
+        as Odoo's own post-processing cron does."""
         IrCron = self.env["ir.cron"]
         transactions = self.sudo().search(
             [("payer_recording", "=", True), ("state", "=", "done"), ("is_post_processed", "=", False)], order="id"
         )
-        IrCron._commit_progress(remaining=sum(tx._payer_recording_left() for tx in transactions))
+        failed = self.browse()
+
+        def remaining():
+            return sum(tx._payer_recording_left() for tx in transactions - failed)
+
+        IrCron._commit_progress(remaining=remaining())
         for tx in transactions:
-            finished = False
-            while not finished:
-                processed, finished = tx._payer_record_step()
-                remaining = sum(other._payer_recording_left() for other in transactions.filtered("payer_recording"))
-                if IrCron._commit_progress(processed, remaining=remaining) <= 0:
-                    return
+            try:
+                finished = False
+                while not finished:
+                    processed, finished = tx._payer_record_step()
+                    if IrCron._commit_progress(processed, remaining=remaining()) <= 0:
+                        return
+            except Exception:
+                self.env.cr.rollback()
+                failed |= tx
+                _logger.exception("large payment %s could not be recorded: retried by the next run", tx.reference)
+                IrCron._commit_progress(remaining=remaining())
 
     def _payer_recording_left(self):
         """About how many set-off steps and invoices the job still has to record (progress)."""

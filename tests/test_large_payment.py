@@ -146,7 +146,7 @@ class TestLargePayment(LargePaymentCommon):
 
         with (
             patch.object(Line, "reconcile", crash_in_second_batch),
-            mute_logger("odoo.addons.base.models.ir_cron"),
+            mute_logger("odoo.addons.account_payer_portal.models.payment_transaction"),
         ):
             self._run_job()
         self.assertEqual(calls[:4], [2, 2, 3, 3], "set-off pairs, then the payment's line and 2 invoice lines")
