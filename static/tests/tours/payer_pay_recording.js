@@ -56,6 +56,7 @@ registry.category("web_tour.tours").add("account_payer_portal_pay_recording", {
             content: "The count of invoices recorded goes up as the job records them",
             trigger: ".o_payer_payment_done[data-status='recording'] [role='status']:contains('Invoices recorded: 3 / 6')",
             timeout: 30000,
+            expectUnloadPage: true, // the page reloads itself when the job is done
         },
         {
             content: "When it is recorded, the page shows the payment done",
