@@ -16,8 +16,9 @@ PAYING_OPERATIONS = ("online_redirect", "online_direct", "online_token", "offlin
 # ``account_payer_portal.large_payment_documents``) is recorded by a job, not in the request that
 # sees its transaction done; the job works in batches of ``account_payer_portal.large_payment_batch``
 # set-offs or invoices, committed one by one. Each batch's reconciliation costs more as the payment
-# holds more of them (Odoo recomputes the payment's reconciled invoices): at 3,334 invoices, batches
-# of 1,000 took 40 s in all, of 500 55 s, of 250 128 s (tooling/bench.py, a busy 2-core machine).
+# holds more of them (Odoo recomputes the payment's reconciled invoices, account.move's
+# _compute_reconciled_payment_ids): at 3,334 invoices, batches of 1,000 took 40 to 74 s in all, of
+# 500 55 s, of 250 128 s (tooling/bench.py on a busy 2-core machine; inline, 40 to 55 s).
 LARGE_PAYMENT_DOCUMENTS = 200
 LARGE_PAYMENT_BATCH = 1000
 
