@@ -29,6 +29,7 @@
         "security/payer_payment_security.xml",
         "security/payer_portal_access_security.xml",
         "data/payer_payment_data.xml",
+        "data/payer_payment_cron.xml",
         "views/payer_payment_views.xml",
         "views/payer_payment_templates.xml",
     ],

@@ -248,10 +248,21 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
     def payer_portal_pay_done(self, payment_id, **kw):
         """The confirmation screen: what was paid, the reference, per invoice."""
         payment = self._payer_payment(payment_id)
+        status = payment._portal_status_values()
         values = {
             "page_name": "payer_payment",
             "payer_payment": payment,
-            "status": payment._portal_status(),
+            "status": status["status"],
+            "recorded": status["recorded"],
+            "total": status["total"],
             "plain": request.env["payer.portal.ledger"]._plain,
         }
         return request.render("account_payer_portal.portal_payer_payment_done", values)
+
+    @http.route(
+        "/my/payer-portal/pay/<int:payment_id>/status", type="jsonrpc", auth="public", readonly=True, methods=["POST"]
+    )
+    def payer_portal_pay_status(self, payment_id, **kw):
+        """Where the payment stands, for the confirmation screen while a large payment is being
+        recorded: ``status`` (as ``payer.payment._portal_status``), ``recorded`` of ``total`` invoices."""
+        return self._payer_payment(payment_id)._portal_status_values()

@@ -468,8 +468,9 @@ class PayerPayment(models.Model):
 
     # ------------------------------------------------------------------ applying
 
-    def _apply_setoff(self):
-        """Reconcile each planned credit with its invoice installment, in the planned order.
+    def _apply_setoff(self, setoffs=None):
+        """Reconcile each planned credit with its invoice installment, in the planned order
+        (``setoffs``: a part of the plan, for the job that records a large payment in batches).
 
         A pair reconciles the smaller of its two residuals, which is the planned amount as long as
         nothing else touched them. A pair is skipped when one of its entries is no longer posted or
@@ -478,7 +479,7 @@ class PayerPayment(models.Model):
         whatever happens to the plan (``_record_outcome`` notes the differences).
         """
         rounding = self.currency_id.rounding
-        for setoff in self.setoff_ids.sorted("sequence"):
+        for setoff in (self.setoff_ids if setoffs is None else setoffs).sorted("sequence"):
             credit, invoice = setoff.credit_line_id, setoff.invoice_line_id
             lines = credit | invoice
             if not credit or not invoice or any(line.reconciled or line.parent_state != "posted" for line in lines):
@@ -581,6 +582,21 @@ class PayerPayment(models.Model):
 
     # ------------------------------------------------------------------ presentation
 
+    def _recording_progress(self):
+        """(invoices recorded, invoices) of a payment being recorded by the job."""
+        self.ensure_one()
+        recording = self.transaction_ids.filtered("payer_recording").sorted("id")[-1:]
+        total = len(self._invoices())
+        if self.state == "done":
+            return total, total
+        return min(recording.payer_recorded_count, total), total
+
+    def _portal_status_values(self):
+        """What the confirmation screen's status route answers (read only)."""
+        self.ensure_one()
+        recorded, total = self._recording_progress()
+        return {"status": self._portal_status(), "recorded": recorded, "total": total}
+
     def _receipt_lines(self):
         """Per invoice: balance before, set off by credits, paid by the payment; per credit: used."""
         self.ensure_one()
@@ -601,7 +617,8 @@ class PayerPayment(models.Model):
         return self.name
 
     def _portal_status(self):
-        """done | pending (awaiting confirmation) | failed | draft | cancel, for the confirmation screen."""
+        """done | pending (awaiting confirmation) | recording (confirmed, a large payment being
+        recorded by the job) | failed | draft | cancel, for the confirmation screen."""
         self.ensure_one()
         if self.state in ("done", "cancel"):
             return self.state
@@ -609,7 +626,8 @@ class PayerPayment(models.Model):
         if last.state in LIVE_TX_STATES:
             return "pending"
         if last.state == "done":
-            return "pending"  # confirmed by the provider, being posted
+            # confirmed by the provider, being posted: at once, or by the job for a large payment
+            return "recording" if last.payer_recording else "pending"
         if last.state in ("error", "cancel"):
             return "failed"
         return "draft"

@@ -19,3 +19,4 @@ from . import test_credits_references
 from . import test_open_question
 from . import test_languages
 from . import test_readonly_routes
+from . import test_large_payment

@@ -177,3 +177,90 @@ print(
     f"median {statistics.median(timings):.2f} s, best {min(timings):.2f} s"
 )
 env.cr.rollback()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Large payments off the request (issue 13): PAY ALL of the largest section paid with the demo
+# provider. The request that sees the transaction done (Odoo's /payment/status/poll, timed here as
+# the _post_process it runs) hands it to the job "Payer portal: record large payments", which
+# records it in committed batches (timed as the cron runs it; its commits are made savepoints here
+# so that the benchmark's invoices stay open). PAYER_BENCH_INLINE=1 also times the same payment
+# recorded inside the poll, as before (threshold raised). Everything is rolled back.
+def bench_large_payment():
+    from unittest.mock import patch
+
+    IrCron = type(env["ir.cron"])
+    Transaction = env["payment.transaction"].sudo()
+    provider = env.ref("payment.payment_provider_demo").sudo()
+    method = env.ref("payment_demo.payment_method_demo").sudo()
+    bank = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
+
+    def pay_all():
+        payer_payment = Payment._create_from_selection(
+            customer, company, largest["currency"], pay_all=True, companies=company
+        )
+        payer_payment.email = "bench@example.com"
+        payer_payment._prepare_transaction(provider.id, method.id, None, "direct")
+        tx = Transaction.create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": method.id,
+                "reference": Transaction._compute_reference("demo", prefix=payer_payment.name),
+                "amount": payer_payment.amount,
+                "currency_id": payer_payment.currency_id.id,
+                "partner_id": customer.id,
+                "operation": "online_direct",
+                "invoice_ids": [Command.set(payer_payment._invoices().ids)],
+                "payer_payment_id": payer_payment.id,
+            }
+        )
+        tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+        env.flush_all()
+        return payer_payment, tx
+
+    def flush_only(self, processed=0, *, remaining=None, deactivate=False):
+        self.env.flush_all()
+        return float("inf")
+
+    for run in ("job", "inline") if os.environ.get("PAYER_BENCH_INLINE") else ("job",):
+        with env.cr.savepoint(flush=False) as savepoint:
+            method.active = True
+            provider.write(
+                {
+                    "state": "test",
+                    "company_id": company.id,
+                    "journal_id": bank.id,
+                    "payment_method_ids": [Command.link(method.id)],
+                }
+            )
+            if run == "inline":
+                env["ir.config_parameter"].set_param("account_payer_portal.large_payment_documents", "1000000")
+            payer_payment, tx = pay_all()
+            t0 = time.perf_counter()
+            tx._post_process()  # what the poll does
+            env.flush_all()
+            poll = time.perf_counter() - t0
+            job = 0.0
+            if run == "job":
+                assert tx.payer_recording and not tx.payment_id, "the payment was not handed to the job"
+                t0 = time.perf_counter()
+                with patch.object(IrCron, "_commit_progress", flush_only):
+                    Transaction._cron_payer_record_payments()
+                job = time.perf_counter() - t0
+            assert payer_payment.state == "done" and tx.is_post_processed, "the payment was not recorded"
+            receipts = env["mail.mail"].search([("model", "=", "payer.payment"), ("res_id", "=", payer_payment.id)])
+            assert len(receipts) == 1, "one receipt"
+            count = len(payer_payment._invoices())
+            if run == "job":
+                print(
+                    f"large payment of {count} {largest['currency'].name} invoices: poll {poll * 1000:.0f} ms, "
+                    f"job total {job:.1f} s (batches of {Transaction._payer_recording_batch()})"
+                )
+            else:
+                print(f"the same payment recorded inside the poll (as before issue 13): poll {poll:.1f} s")
+            savepoint.rollback()
+        env.invalidate_all()
+    env.cr.rollback()
+
+
+bench_large_payment()
