@@ -139,8 +139,9 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
     @http.route("/my/payer-portal/pay/<int:payment_id>", type="http", auth="public", website=True)
     def payer_portal_pay_page(self, payment_id, step=None, **kw):
         payment = self._payer_payment(payment_id)
+        # Paid, awaiting the provider, or taken and being recorded: the confirmation screen says which.
         if payment.state == "done" or payment.transaction_ids.filtered(
-            lambda tx: tx.state in ("pending", "authorized")
+            lambda tx: tx.state in ("pending", "authorized", "done")
         ):
             return request.redirect(self._payer_payment_url(payment, "/done"))
         values = {

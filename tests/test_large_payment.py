@@ -238,6 +238,10 @@ class TestLargePaymentPortal(LargePaymentCommon, HttpCase):
         self.assertEqual((poll["state"], poll["landing_route"]), ("done", f"/my/payer-portal/pay/{payment.id}/done"))
         self.assertTrue(tx.payer_recording)
         self.assertFalse(tx.payment_id)
+        # The money is taken: the payment's own page sends to the confirmation, not back to paying.
+        response = self.url_open(f"/my/payer-portal/pay/{payment.id}", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith(f"/my/payer-portal/pay/{payment.id}/done"))
 
         screen = self._done_page(payment)
         self.assertEqual(screen.get("data-status"), "recording")
