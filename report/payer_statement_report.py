@@ -1,17 +1,86 @@
-from odoo import api, fields, models
+import io
+import logging
+import time
+
+import lxml.html
+
+from odoo import api, fields, models, modules, tools
+from odoo.exceptions import UserError
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 from ..models.payer_statement import PRINT_GROUPS
+
+_logger = logging.getLogger(__name__)
+
+REPORT_NAME = "account_payer_portal.report_payer_statement"
+# Movements per wkhtmltopdf call of the statement PDF (system parameter
+# ``account_payer_portal.statement_pdf_chunk``). wkhtmltopdf's time and memory grow faster than the
+# document (a statement of 10,000 movements, 360 pages in one call, took 25 s and crashed one time
+# in three): the PDF of a long statement is made of chunks of this many movements, one
+# wkhtmltopdf call each, merged with Odoo's PDF tools.
+PDF_CHUNK = 1000
+# Seconds: a statement PDF still unfinished after this is given up between two chunks (well
+# within Odoo's default request limit, ``limit_time_real`` 120 s).
+PDF_TIME_LIMIT = 90
+CLASS_XPATH = "//*[contains(concat(' ', normalize-space(@class), ' '), ' {} ')]"
+
+
+def _html_in_tests(env):
+    """Odoo's own rule (``_pre_render_qweb_pdf``): in tests, a PDF report is rendered as HTML
+    unless the context forces the rendering (``force_report_rendering``)."""
+    return bool(modules.module.current_test or tools.config["test_enable"]) and not env.context.get(
+        "force_report_rendering"
+    )
+
+
+def _without_page_numbers(footer):
+    """The footer HTML of a report without its "Page x / y" (the layout's ``page`` and
+    ``topage`` spans and what holds both): a chunk only knows its own pages, the merged
+    statement is numbered afterwards (:meth:`_stamp_page_numbers`)."""
+    root = lxml.html.fromstring(footer)
+    for node in root.xpath(CLASS_XPATH.format("topage")):
+        container = node
+        while container.getparent() is not None and not container.xpath("." + CLASS_XPATH.format("page")):
+            container = container.getparent()
+        if container.getparent() is not None:
+            container.getparent().remove(container)
+    for node in root.xpath(CLASS_XPATH.format("page")):
+        node.getparent().remove(node)
+    return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
 
 
 class ReportPayerStatement(models.AbstractModel):
     """The PDF statement of account: one document per customer, for one company and period.
 
     ``data`` carries ``date_from`` and ``date_to`` (ISO dates) and optionally ``company_id``
-    (default: the current company).
+    (default: the current company). ``payer_chunk`` and ``payer_chunk_size`` (set by
+    :meth:`ir.actions.report._render_payer_statement_pdf`) render one chunk of the movements
+    (1-based): the carried balances at its top and bottom, the title and address on the first.
     """
 
     _name = "report.account_payer_portal.report_payer_statement"
     _description = "Payer portal: statement of account (PDF)"
+
+    @api.model
+    def _statement_period(self, data):
+        """(company, date_from, date_to) of the report's ``data`` (default: the current company,
+        the last 12 months)."""
+        company = self.env["res.company"].browse(data.get("company_id")) if data.get("company_id") else self.env.company
+        date_from = fields.Date.to_date(data.get("date_from"))
+        date_to = fields.Date.to_date(data.get("date_to"))
+        if not date_from or not date_to:
+            _key, _label, date_from, date_to = self.env["payer.statement"]._get_period_presets(
+                self.env["payer.portal.ledger"]._today(company)
+            )[-1]
+        return company, date_from, date_to
+
+    @api.model
+    def _check_access(self, company, partners):
+        # Odoo's generic /report routes do not check the report's groups: the statement is for
+        # invoicing users of the company who read the customers in it (the portal renders it as
+        # superuser, for its own customer; the cron as the user who queued it).
+        if not self.env.su:
+            self.env["payer.statement"]._check_statement_access(company, partners, groups=PRINT_GROUPS)
 
     @api.model
     def _get_report_values(self, docids, data=None):
@@ -20,23 +89,18 @@ class ReportPayerStatement(models.AbstractModel):
         # URL and sends them in the action's context (the statement wizard's Print).
         docids = docids or (data.get("context") or {}).get("active_ids") or []
         Statement = self.env["payer.statement"]
-        company = self.env["res.company"].browse(data.get("company_id")) if data.get("company_id") else self.env.company
-        # Odoo's generic /report routes do not check the report's groups: the statement is for
-        # invoicing users of the company who read the customers in it (the portal renders it as
-        # superuser, for its own customer; the cron as the user who queued it).
-        if not self.env.su:
-            Statement._check_statement_access(company, self.env["res.partner"].browse(docids), groups=PRINT_GROUPS)
-        date_from = fields.Date.to_date(data.get("date_from"))
-        date_to = fields.Date.to_date(data.get("date_to"))
-        if not date_from or not date_to:
-            _key, _label, date_from, date_to = Statement._get_period_presets(
-                self.env["payer.portal.ledger"]._today(company)
-            )[-1]
+        company, date_from, date_to = self._statement_period(data)
         partners = self.env["res.partner"].browse(docids)
+        self._check_access(company, partners)
         # in each customer's language, like the document (``t-lang``): the movements' labels too
         statements = {
             partner.id: Statement.with_context(lang=partner.lang or self.env.lang)._get_statement_data(
-                partner, company, date_from, date_to
+                partner,
+                company,
+                date_from,
+                date_to,
+                page=data.get("payer_chunk"),
+                page_size=data.get("payer_chunk_size"),
             )
             for partner in partners
         }
@@ -51,3 +115,133 @@ class ReportPayerStatement(models.AbstractModel):
             "statements": statements,
             "plain": self.env["payer.portal.ledger"]._plain,
         }
+
+
+class IrActionsReport(models.Model):
+    _inherit = "ir.actions.report"
+
+    def _render_qweb_pdf(self, report_ref, res_ids=None, data=None):
+        """The statement of account is rendered by :meth:`_render_payer_statement_pdf` (in
+        chunks); every other report as Odoo does. Nothing is saved as an attachment (the report
+        has none), so the portal's read-only routes can print it."""
+        if _html_in_tests(self.env) or self._get_report(report_ref).report_name != REPORT_NAME:
+            return super()._render_qweb_pdf(report_ref, res_ids=res_ids, data=data)
+        data = dict(data or {})
+        if isinstance(res_ids, int):
+            res_ids = [res_ids]
+        partner_ids = res_ids or (data.get("context") or {}).get("active_ids") or []
+        return self._render_payer_statement_pdf(report_ref, partner_ids, data), "pdf"
+
+    def _render_payer_statement_pdf(self, report_ref, partner_ids, data):
+        """The statement PDF of each customer of ``partner_ids``, one after the other (bytes).
+
+        A customer's statement of at most ``PDF_CHUNK`` movements is one wkhtmltopdf call, as
+        Odoo prints any report. A longer one is rendered in chunks of ``PDF_CHUNK`` movements
+        (the movements of the whole period in the statement's order, each chunk its own
+        wkhtmltopdf call, with the balance brought forward at its top and carried forward at its
+        bottom, the title and address on the first, each section's closing balance and aging
+        where its last movement is), merged with Odoo's PDF tools and numbered "Page x / y" over
+        the whole statement. Memory and time per call are those of one chunk; a chunk that fails
+        (wkhtmltopdf crashing) is tried once more; a PDF that is not done after
+        ``PDF_TIME_LIMIT`` seconds is given up (``UserError``)."""
+        if self.get_wkhtmltopdf_state() == "install":
+            raise UserError(self.env._("Unable to find Wkhtmltopdf on this system. The PDF can not be created."))
+        Report = self.env[f"report.{REPORT_NAME}"]
+        Statement = self.env["payer.statement"]
+        company, date_from, date_to = Report._statement_period(data)
+        partners = self.env["res.partner"].browse(partner_ids)
+        Report._check_access(company, partners)
+        data = dict(data, report_type="pdf", debug=False)
+        chunk_size = int(
+            self.env["ir.config_parameter"].sudo().get_param("account_payer_portal.statement_pdf_chunk", PDF_CHUNK)
+        )
+        deadline = time.monotonic() + PDF_TIME_LIMIT
+        documents = []
+        for partner in partners:
+            lang = partner.lang or self.env.lang
+            count = Statement.with_context(lang=lang)._get_movement_count(partner, company, date_from, date_to)
+            chunks = max(1, -(-count // chunk_size))
+            pdfs = []
+            for chunk in range(1, chunks + 1):
+                if chunks > 1 and time.monotonic() > deadline:
+                    raise UserError(
+                        self.env._(
+                            "The statement PDF took more than %(seconds)s seconds: stopped after %(done)s of "
+                            "%(chunks)s parts.",
+                            seconds=PDF_TIME_LIMIT,
+                            done=chunk - 1,
+                            chunks=chunks,
+                        )
+                    )
+                chunk_data = dict(data, payer_chunk=chunk, payer_chunk_size=chunk_size) if chunks > 1 else data
+                pdfs.append(self._render_payer_statement_chunk(report_ref, partner, chunk_data, chunks > 1))
+            if chunks > 1:
+                pdfs = [self._stamp_page_numbers(pdfs, self.with_context(lang=lang).env)]
+                _logger.info("Statement PDF of %s: %s movements in %s chunks of %s", partner, count, chunks, chunk_size)
+            documents.extend(pdfs)
+        return documents[0] if len(documents) == 1 else self._payer_merge(documents)
+
+    def _render_payer_statement_chunk(self, report_ref, partner, data, renumber):
+        """One wkhtmltopdf call: the statement of ``partner`` for ``data`` (one chunk, or the
+        whole statement), without the layout's page numbers if ``renumber``; tried twice."""
+        report = self._get_report(report_ref).with_context(debug=False)
+        html = self.with_context(debug=False, webp_as_jpg=True)._render_qweb_html(report_ref, partner.ids, data=data)[0]
+        bodies, _res_ids, header, footer, paperformat_args = report._prepare_html(html, report_model=report.model)
+        if renumber:
+            footer = _without_page_numbers(footer)
+        for attempt in (1, 2):
+            try:
+                return self._run_wkhtmltopdf(
+                    bodies,
+                    report_ref=report_ref,
+                    header=header,
+                    footer=footer,
+                    landscape=self.env.context.get("landscape"),
+                    specific_paperformat_args=paperformat_args,
+                    set_viewport_size=self.env.context.get("set_viewport_size"),
+                )
+            except UserError:
+                if attempt == 2:
+                    raise
+                _logger.warning("Statement PDF of %s: wkhtmltopdf failed, trying once more", partner)
+        return None  # not reached
+
+    def _payer_merge(self, pdfs):
+        """One PDF of the documents ``pdfs`` (bytes), with Odoo's PDF tools."""
+        writer = PdfFileWriter()
+        for pdf in pdfs:
+            reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+            for page in reader.pages:
+                writer.add_page(page)
+        with io.BytesIO() as stream:
+            writer.write(stream)
+            return stream.getvalue()
+
+    def _stamp_page_numbers(self, pdfs, env):
+        """The chunks ``pdfs`` merged into one PDF numbered "Page x / y" at the bottom right of
+        each page (in ``env``'s language), since wkhtmltopdf numbers the pages of one call only."""
+        from reportlab.lib import colors
+        from reportlab.lib.units import mm
+        from reportlab.pdfgen import canvas
+
+        pages = [page for pdf in pdfs for page in PdfFileReader(io.BytesIO(pdf), strict=False).pages]
+        packet = io.BytesIO()
+        numbers = canvas.Canvas(packet)
+        for number, page in enumerate(pages, start=1):
+            width, height = float(page.mediabox.width), float(page.mediabox.height)
+            numbers.setPageSize((width, height))
+            numbers.setFont("Helvetica", 8)
+            numbers.setFillColor(colors.grey)
+            numbers.drawRightString(
+                width - 10 * mm, 6 * mm, env._("Page %(page)s / %(pages)s", page=number, pages=len(pages))
+            )
+            numbers.showPage()
+        numbers.save()
+        stamps = PdfFileReader(packet, strict=False)
+        writer = PdfFileWriter()
+        for page, stamp in zip(pages, stamps.pages, strict=True):
+            page.merge_page(stamp)
+            writer.add_page(page)
+        with io.BytesIO() as stream:
+            writer.write(stream)
+            return stream.getvalue()
