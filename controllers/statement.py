@@ -133,9 +133,18 @@ class PayerStatementPortal(PayerPortal):
         url_args = {"date_from": date_from, "date_to": date_to}
         if company_id:
             url_args["company_id"] = company.id
+        first = (statement["page"] - 1) * PAGE_SIZE + 1
         values = {
             "page_name": "payer_statement",
             "statement": statement,
+            "page_label": request.env._(
+                "Movements %(first)s–%(last)s of %(count)s (page %(page)s of %(pages)s)",
+                first=first,
+                last=min(first + PAGE_SIZE - 1, statement["movement_count"]),
+                count=statement["movement_count"],
+                page=statement["page"],
+                pages=statement["page_count"],
+            ),
             "error": None,
             "plain": request.env["payer.portal.ledger"]._plain,
             "download_url": download_url,

@@ -144,8 +144,6 @@ class IrActionsReport(models.Model):
         the whole statement. Memory and time per call are those of one chunk; a chunk that fails
         (wkhtmltopdf crashing) is tried once more; a PDF that is not done after
         ``PDF_TIME_LIMIT`` seconds is given up (``UserError``)."""
-        if self.get_wkhtmltopdf_state() == "install":
-            raise UserError(self.env._("Unable to find Wkhtmltopdf on this system. The PDF can not be created."))
         Report = self.env[f"report.{REPORT_NAME}"]
         Statement = self.env["payer.statement"]
         company, date_from, date_to = Report._statement_period(data)
