@@ -138,7 +138,7 @@ class PayerStatementPortal(PayerPortal):
             "page_name": "payer_statement",
             "statement": statement,
             "page_label": request.env._(
-                "Movements %(first)s–%(last)s of %(count)s (page %(page)s of %(pages)s)",
+                "Movements %(first)s-%(last)s of %(count)s (page %(page)s of %(pages)s)",
                 first=first,
                 last=min(first + PAGE_SIZE - 1, statement["movement_count"]),
                 count=statement["movement_count"],
