@@ -3,10 +3,19 @@ import logging
 import time
 
 import lxml.html
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from odoo import api, fields, models, modules, tools
 from odoo.exceptions import UserError
-from odoo.tools.pdf import PdfFileReader, PdfFileWriter
+from odoo.tools.pdf import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    PdfFileReader,
+    PdfFileWriter,
+)
 
 from ..models.payer_statement import PRINT_GROUPS
 
@@ -47,6 +56,13 @@ def _without_page_numbers(footer):
     for node in root.xpath(CLASS_XPATH.format("page")):
         node.getparent().remove(node)
     return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+def _pdf_stream(data):
+    """A PDF content stream of ``data`` (bytes)."""
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
 
 
 class ReportPayerStatement(models.AbstractModel):
@@ -217,28 +233,45 @@ class IrActionsReport(models.Model):
 
     def _stamp_page_numbers(self, pdfs, env):
         """The chunks ``pdfs`` merged into one PDF numbered "Page x / y" at the bottom right of
-        each page (in ``env``'s language), since wkhtmltopdf numbers the pages of one call only."""
-        from reportlab.lib import colors
-        from reportlab.lib.units import mm
-        from reportlab.pdfgen import canvas
+        each page (in ``env``'s language), since wkhtmltopdf numbers the pages of one call only.
 
-        pages = [page for pdf in pdfs for page in PdfFileReader(io.BytesIO(pdf), strict=False).pages]
-        packet = io.BytesIO()
-        numbers = canvas.Canvas(packet)
-        for number, page in enumerate(pages, start=1):
-            width, height = float(page.mediabox.width), float(page.mediabox.height)
-            numbers.setPageSize((width, height))
-            numbers.setFont("Helvetica", 8)
-            numbers.setFillColor(colors.grey)
-            numbers.drawRightString(
-                width - 10 * mm, 6 * mm, env._("Page %(page)s / %(pages)s", page=number, pages=len(pages))
-            )
-            numbers.showPage()
-        numbers.save()
-        stamps = PdfFileReader(packet, strict=False)
+        Each page gets a content stream of its own (Helvetica, a standard PDF font), after its
+        own content saved and restored: the pages' content is not parsed nor rewritten (PyPDF2's
+        ``merge_page`` does, and takes minutes for a few hundred pages)."""
         writer = PdfFileWriter()
-        for page, stamp in zip(pages, stamps.pages, strict=True):
-            page.merge_page(stamp)
+        pages = [page for pdf in pdfs for page in PdfFileReader(io.BytesIO(pdf), strict=False).pages]
+        font = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+        save = writer._add_object(_pdf_stream(b"q\n"))
+        for number, page in enumerate(pages, start=1):
+            resources = page.get("/Resources")
+            if resources is not None:
+                resources = resources.get_object()
+                if "/Font" not in resources:
+                    resources[NameObject("/Font")] = DictionaryObject()
+                resources["/Font"].get_object()[NameObject("/FPayerPage")] = font
+                text = env._("Page %(page)s / %(pages)s", page=number, pages=len(pages))
+                left, bottom, right, _top = (float(value) for value in page.mediabox)
+                literal = text.encode("cp1252", "replace")
+                for char in (b"\\", b"(", b")"):
+                    literal = literal.replace(char, b"\\" + char)
+                x, y = right - 10 * mm - stringWidth(text, "Helvetica", 8), bottom + 6 * mm
+                stamp = writer._add_object(
+                    _pdf_stream(b"Q q BT /FPayerPage 8 Tf 0.45 g %.2f %.2f Td (%s) Tj ET Q\n" % (x, y, literal))
+                )
+                contents = page.raw_get("/Contents") if "/Contents" in page else None
+                resolved = contents.get_object() if contents is not None else None
+                if isinstance(resolved, ArrayObject):
+                    contents = list(resolved)
+                else:
+                    contents = [contents] if contents is not None else []
+                page[NameObject("/Contents")] = ArrayObject([save, *contents, stamp])
             writer.add_page(page)
         with io.BytesIO() as stream:
             writer.write(stream)
