@@ -257,7 +257,7 @@ class IrActionsReport(models.Model):
                     resources[NameObject("/Font")] = DictionaryObject()
                 resources["/Font"].get_object()[NameObject("/FPayerPage")] = font
                 text = env._("Page %(page)s / %(pages)s", page=number, pages=len(pages))
-                left, bottom, right, _top = (float(value) for value in page.mediabox)
+                _left, bottom, right, _top = (float(value) for value in page.mediabox)
                 literal = text.encode("cp1252", "replace")
                 for char in (b"\\", b"(", b")"):
                     literal = literal.replace(char, b"\\" + char)
