@@ -15,6 +15,7 @@ from odoo.tools.pdf import (
     NameObject,
     PdfFileReader,
     PdfFileWriter,
+    merge_pdf,
 )
 
 from ..models.payer_statement import PRINT_GROUPS
@@ -193,7 +194,7 @@ class IrActionsReport(models.Model):
                 pdfs = [self._stamp_page_numbers(pdfs, self.with_context(lang=lang).env)]
                 _logger.info("Statement PDF of %s: %s movements in %s chunks of %s", partner, count, chunks, chunk_size)
             documents.extend(pdfs)
-        return documents[0] if len(documents) == 1 else self._payer_merge(documents)
+        return documents[0] if len(documents) == 1 else merge_pdf(documents)
 
     def _render_payer_statement_chunk(self, report_ref, partner, data, renumber):
         """One wkhtmltopdf call: the statement of ``partner`` for ``data`` (one chunk, or the
@@ -219,17 +220,6 @@ class IrActionsReport(models.Model):
                     raise
                 _logger.warning("Statement PDF of %s: wkhtmltopdf failed, trying once more", partner)
         return None  # not reached
-
-    def _payer_merge(self, pdfs):
-        """One PDF of the documents ``pdfs`` (bytes), with Odoo's PDF tools."""
-        writer = PdfFileWriter()
-        for pdf in pdfs:
-            reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-            for page in reader.pages:
-                writer.add_page(page)
-        with io.BytesIO() as stream:
-            writer.write(stream)
-            return stream.getvalue()
 
     def _stamp_page_numbers(self, pdfs, env):
         """The chunks ``pdfs`` merged into one PDF numbered "Page x / y" at the bottom right of
