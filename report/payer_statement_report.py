@@ -1,6 +1,7 @@
 import io
 import logging
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 import lxml.html
 from reportlab.lib.units import mm
@@ -32,6 +33,8 @@ PDF_CHUNK = 1000
 # Seconds: a statement PDF still unfinished after this is given up between two chunks (well
 # within Odoo's default request limit, ``limit_time_real`` 120 s).
 PDF_TIME_LIMIT = 90
+# wkhtmltopdf calls of one statement PDF running at once (each a process of its own).
+PDF_PARALLEL = 2
 CLASS_XPATH = "//*[contains(concat(' ', normalize-space(@class), ' '), ' {} ')]"
 
 
@@ -41,6 +44,13 @@ def _html_in_tests(env):
     return bool(modules.module.current_test or tools.config["test_enable"]) and not env.context.get(
         "force_report_rendering"
     )
+
+
+def _done(result):
+    """A future already done with ``result``."""
+    future = Future()
+    future.set_result(result)
+    return future
 
 
 def _without_page_numbers(footer):
@@ -158,9 +168,11 @@ class IrActionsReport(models.Model):
         wkhtmltopdf call, with the balance brought forward at its top and carried forward at its
         bottom, the title and address on the first, each section's closing balance and aging
         where its last movement is), merged with Odoo's PDF tools and numbered "Page x / y" over
-        the whole statement. Memory and time per call are those of one chunk; a chunk that fails
-        (wkhtmltopdf crashing) is tried once more; a PDF that is not done after
-        ``PDF_TIME_LIMIT`` seconds is given up (``UserError``)."""
+        the whole statement. While wkhtmltopdf prints a chunk, the next one is rendered (QWeb),
+        and up to ``PDF_PARALLEL`` wkhtmltopdf calls run at once (in tests, one at a time).
+        Memory and time per call are those of one chunk, and at most ``PDF_PARALLEL`` + 1 chunks
+        are in memory as HTML; a chunk that fails (wkhtmltopdf crashing) is tried once more; a
+        PDF that is not done after ``PDF_TIME_LIMIT`` seconds is given up (``UserError``)."""
         Report = self.env[f"report.{REPORT_NAME}"]
         Statement = self.env["payer.statement"]
         company, date_from, date_to = Report._statement_period(data)
@@ -170,56 +182,96 @@ class IrActionsReport(models.Model):
         chunk_size = int(
             self.env["ir.config_parameter"].sudo().get_param("account_payer_portal.statement_pdf_chunk", PDF_CHUNK)
         )
+        parallel = 1 if modules.module.current_test else PDF_PARALLEL
         deadline = time.monotonic() + PDF_TIME_LIMIT
         documents = []
-        for partner in partners:
-            lang = partner.lang or self.env.lang
-            count = Statement.with_context(lang=lang)._get_movement_count(partner, company, date_from, date_to)
-            chunks = max(1, -(-count // chunk_size))
-            pdfs = []
-            for chunk in range(1, chunks + 1):
-                if chunks > 1 and time.monotonic() > deadline:
-                    raise UserError(
-                        self.env._(
-                            "The statement PDF took more than %(seconds)s seconds: stopped after %(done)s of "
-                            "%(chunks)s parts.",
-                            seconds=PDF_TIME_LIMIT,
-                            done=chunk - 1,
-                            chunks=chunks,
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="payer_statement_pdf") as pool:
+            for partner in partners:
+                lang = partner.lang or self.env.lang
+                count = Statement.with_context(lang=lang)._get_movement_count(partner, company, date_from, date_to)
+                chunks = max(1, -(-count // chunk_size))
+                if chunks == 1:
+                    job = self._prepare_payer_statement_chunk(report_ref, partner, data, renumber=False)
+                    documents.append(self._run_payer_statement_job(job, partner))
+                    continue
+                futures = []
+                try:
+                    for chunk in range(1, chunks + 1):
+                        running = [future for future in futures if not future.done()]
+                        if len(running) >= parallel:
+                            wait(running, timeout=max(deadline - time.monotonic(), 0), return_when=FIRST_COMPLETED)
+                        self._check_payer_statement_deadline(deadline, chunk - 1, chunks)
+                        for future in futures:
+                            if future.done():
+                                future.result()  # a failed chunk stops the statement
+                        job = self._prepare_payer_statement_chunk(
+                            report_ref, partner, dict(data, payer_chunk=chunk, payer_chunk_size=chunk_size)
                         )
-                    )
-                chunk_data = dict(data, payer_chunk=chunk, payer_chunk_size=chunk_size) if chunks > 1 else data
-                pdfs.append(self._render_payer_statement_chunk(report_ref, partner, chunk_data, chunks > 1))
-            if chunks > 1:
-                pdfs = [self._stamp_page_numbers(pdfs, self.with_context(lang=lang).env)]
+                        if parallel == 1:
+                            futures.append(_done(self._run_payer_statement_job(job, partner)))
+                        else:
+                            futures.append(pool.submit(self._run_payer_statement_job_in_thread, job, partner.id))
+                    wait(futures, timeout=max(deadline - time.monotonic(), 0))
+                    self._check_payer_statement_deadline(deadline, sum(f.done() for f in futures), chunks)
+                    pdfs = [future.result() for future in futures]
+                except BaseException:
+                    for future in futures:
+                        future.cancel()
+                    raise
+                documents.append(self._stamp_page_numbers(pdfs, self.with_context(lang=lang).env))
                 _logger.info("Statement PDF of %s: %s movements in %s chunks of %s", partner, count, chunks, chunk_size)
-            documents.extend(pdfs)
         return documents[0] if len(documents) == 1 else merge_pdf(documents)
 
-    def _render_payer_statement_chunk(self, report_ref, partner, data, renumber):
-        """One wkhtmltopdf call: the statement of ``partner`` for ``data`` (one chunk, or the
-        whole statement), without the layout's page numbers if ``renumber``; tried twice."""
+    def _check_payer_statement_deadline(self, deadline, done, chunks):
+        if time.monotonic() > deadline:
+            raise UserError(
+                self.env._(
+                    "The statement PDF took more than %(seconds)s seconds: stopped after %(done)s of "
+                    "%(chunks)s parts.",
+                    seconds=PDF_TIME_LIMIT,
+                    done=done,
+                    chunks=chunks,
+                )
+            )
+
+    def _prepare_payer_statement_chunk(self, report_ref, partner, data, renumber=True):
+        """The statement of ``partner`` for ``data`` (one chunk, or the whole statement) as the
+        arguments of :meth:`_run_wkhtmltopdf`, without the layout's page numbers if ``renumber``."""
         report = self._get_report(report_ref).with_context(debug=False)
         html = self.with_context(debug=False, webp_as_jpg=True)._render_qweb_html(report_ref, partner.ids, data=data)[0]
         bodies, _res_ids, header, footer, paperformat_args = report._prepare_html(html, report_model=report.model)
-        if renumber:
-            footer = _without_page_numbers(footer)
+        return {
+            "bodies": bodies,
+            "report_ref": report_ref,
+            "header": header,
+            "footer": _without_page_numbers(footer) if renumber else footer,
+            "landscape": self.env.context.get("landscape"),
+            "specific_paperformat_args": paperformat_args,
+            "set_viewport_size": self.env.context.get("set_viewport_size"),
+        }
+
+    def _run_payer_statement_chunk(self, report_ref, partner, data, renumber):
+        return self._run_payer_statement_job(
+            self._prepare_payer_statement_chunk(report_ref, partner, data, renumber), partner
+        )
+
+    def _run_payer_statement_job(self, job, partner):
+        """wkhtmltopdf of one chunk (:meth:`_prepare_payer_statement_chunk`), tried twice."""
         for attempt in (1, 2):
             try:
-                return self._run_wkhtmltopdf(
-                    bodies,
-                    report_ref=report_ref,
-                    header=header,
-                    footer=footer,
-                    landscape=self.env.context.get("landscape"),
-                    specific_paperformat_args=paperformat_args,
-                    set_viewport_size=self.env.context.get("set_viewport_size"),
-                )
+                return self._run_wkhtmltopdf(**job)
             except UserError:
                 if attempt == 2:
                     raise
                 _logger.warning("Statement PDF of %s: wkhtmltopdf failed, trying once more", partner)
         return None  # not reached
+
+    def _run_payer_statement_job_in_thread(self, job, partner_id):
+        """:meth:`_run_payer_statement_job` in a thread of the pool: its own (read-only) cursor;
+        wkhtmltopdf fetches the report's assets without the visitor's session (they are public)."""
+        with self.env.registry.cursor(readonly=True) as cr:
+            env = api.Environment(cr, self.env.uid, self.env.context, su=self.env.su)
+            return env["ir.actions.report"]._run_payer_statement_job(job, env["res.partner"].browse(partner_id))
 
     def _stamp_page_numbers(self, pdfs, env):
         """The chunks ``pdfs`` merged into one PDF numbered "Page x / y" at the bottom right of
