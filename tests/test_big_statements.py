@@ -257,3 +257,18 @@ class TestBigStatementPortal(BigStatementCommon, HttpCase):
         whole_text = "\n".join(self._pdf_text(1000))
         self.assertEqual([whole_text.find(r) >= 0 for r in references], [True] * len(references))
         self.assertNotIn("Balance brought forward", whole_text)
+
+    def test_pdf_running_out_of_time_stops_between_chunks(self):
+        self.env["ir.config_parameter"].sudo().set_param("account_payer_portal.statement_pdf_chunk", 8)
+        Report = type(self.env["ir.actions.report"])
+        with (
+            patch.object(payer_statement_report, "PDF_TIME_LIMIT", -1),
+            patch.object(Report, "_run_wkhtmltopdf") as run,
+            self.assertRaisesRegex(UserError, "stopped after 0 of 3 parts"),
+        ):
+            self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
+                REPORT,
+                self.customer.ids,
+                data={"company_id": self.company.id, "date_from": str(PERIOD[0]), "date_to": str(PERIOD[1])},
+            )
+        run.assert_not_called()
