@@ -13,6 +13,9 @@ from .payer_portal_ledger import BUCKETS
 # A statement period may not span more than this many years.
 MAX_YEARS = 10
 
+# Movements per page of the statement page (the PDF and the spreadsheet hold the whole period).
+PAGE_SIZE = 200
+
 # Who may print statements of account, and who may send them (post them on the customer).
 PRINT_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 SEND_GROUPS = "account.group_account_invoice"
@@ -140,17 +143,31 @@ class PayerStatement(models.AbstractModel):
         )
 
     @api.model
-    def _get_statement_data(self, partner, company, date_from, date_to):
+    def _get_statement_data(self, partner, company, date_from, date_to, page=None, page_size=None):
         """Everything a statement shows; see the class docstring.
 
-        Three SQL queries whatever the number of movements (balances and period totals, the
-        movements with their running balance by a window function, the aging as of
+        Three SQL queries whatever the number of movements (balances, period totals and movement
+        counts, the movements with their running balance by a window function, the aging as of
         ``date_to``); Python only labels the movements.
 
-        :return: dict with ``partner`` (commercial), ``company``, ``date_from``, ``date_to`` and
-            ``sections``: a list (company currency first, then by code) of dicts with
-            ``currency``, ``opening``, ``closing``, ``debit``, ``credit`` (period totals),
-            ``lines`` and ``aging`` (a dict with the keys of the ledger's ``FIGURES``). Each line
+        With ``page_size``, only the movements of page ``page`` (1-based, clamped to the pages
+        there are) are read: ``page_size`` movements of the whole period in the order of the
+        statement (the sections in their order, each in date order), by ``LIMIT``/``OFFSET``
+        after the running balance is summed over the whole period in SQL. The other figures
+        (opening, totals, closing, aging) are always those of the whole period. Without it, every
+        movement of the period (the PDF and the spreadsheet).
+
+        :return: dict with ``partner`` (commercial), ``company``, ``date_from``, ``date_to``,
+            ``page``, ``page_count``, ``page_size`` (``None`` when not paged),
+            ``movement_count`` (of the whole period) and ``sections``: a list (company currency
+            first, then by code) of dicts with ``currency``, ``opening``, ``closing``,
+            ``debit``, ``credit`` (period totals), ``lines`` (of the page), ``line_count`` (of
+            the period), ``brought_forward`` (the running balance before the page's first line
+            when earlier lines are on other pages, else ``None``), ``carried_forward`` (the
+            running balance after the page's last line when later lines are on other pages,
+            else ``None``), ``starts_on_page`` / ``ends_on_page`` (the section's first / last
+            movement is on this page, or it has none and its place in the order is on this
+            page) and ``aging`` (a dict with the keys of the ledger's ``FIGURES``). Each line
             has ``move_id``, ``date``, ``reference``, ``description``, ``kind``, ``due_date``,
             ``debit``, ``credit`` and ``balance`` (running). Amounts are floats: exact sums (in
             SQL) of the stored amounts; credits are positive in ``credit``, negative in the aging.
@@ -160,17 +177,28 @@ class PayerStatement(models.AbstractModel):
         self._flush_ledger()
         where = self._lines_where(partner, company)
         balances = self._get_balances(where, date_from, date_to)
-        movements = self._get_movements(where, date_from, date_to)
         aging = {
             section["currency"].id: section
             for section in self.env["payer.portal.ledger"]._get_sections(partner, company, today=date_to)
         }
         Currency = self.env["res.currency"].sudo()
+        currencies = Currency.browse(set(balances) | set(aging)).sorted(lambda c: (c != company.currency_id, c.name))
+        counts = {currency_id: amounts[4] for currency_id, amounts in balances.items()}
+        movement_count = sum(counts.values())
+        page_count = max(1, -(-movement_count // page_size)) if page_size else 1
+        page = min(max(int(page or 1), 1), page_count) if page_size else 1
+        offset = (page - 1) * page_size if page_size else 0
+        limit = page_size or movement_count
+        movements = self._get_movements(where, date_from, date_to, currencies.ids, offset=offset, limit=page_size)
         sections = []
-        for currency in Currency.browse(set(balances) | set(movements) | set(aging)):
-            opening, closing, debit, credit = (currency.round(a) for a in balances.get(currency.id, (0.0,) * 4))
+        start = 0  # position of the section's first movement in the whole statement
+        for currency in currencies:
+            opening, closing, debit, credit = (currency.round(a) for a in balances.get(currency.id, (0.0,) * 4)[:4])
             figures = self._aging_figures(currency)
             figures.update({key: aging[currency.id][key] for key in figures if currency.id in aging})
+            lines = movements.get(currency.id, [])
+            count = counts.get(currency.id, 0)
+            end = start + max(count, 1) - 1  # position of its last movement (or of its place)
             sections.append(
                 {
                     "currency": currency,
@@ -178,18 +206,37 @@ class PayerStatement(models.AbstractModel):
                     "closing": closing,
                     "debit": debit,
                     "credit": credit,
-                    "lines": movements.get(currency.id, []),
+                    "lines": lines,
+                    "line_count": count,
+                    "brought_forward": lines[0]["before"] if lines and start < offset else None,
+                    "carried_forward": lines[-1]["balance"] if lines and start + count > offset + limit else None,
+                    "starts_on_page": min(start // limit, page_count - 1) == page - 1 if limit else True,
+                    "ends_on_page": min(end // limit, page_count - 1) == page - 1 if limit else True,
                     "aging": figures,
                 }
             )
-        sections.sort(key=lambda s: (s["currency"] != company.currency_id, s["currency"].name))
+            start += count
         return {
             "partner": partner,
             "company": company,
             "date_from": date_from,
             "date_to": date_to,
+            "page": page,
+            "page_count": page_count,
+            "page_size": page_size,
+            "movement_count": movement_count,
             "sections": sections,
         }
+
+    @api.model
+    def _get_movement_count(self, partner, company, date_from, date_to):
+        """The number of movements of the period (what :meth:`_get_statement_data` would list):
+        one SQL query, for the PDF to know its chunks before rendering them."""
+        partner = partner.commercial_partner_id
+        self._check_period(company, date_from, date_to)
+        self._flush_ledger()
+        balances = self._get_balances(self._lines_where(partner, company), date_from, date_to)
+        return sum(amounts[4] for amounts in balances.values())
 
     @api.model
     def _entries_sql(self, where, date_from, date_to):
@@ -247,8 +294,9 @@ class PayerStatement(models.AbstractModel):
 
     @api.model
     def _get_balances(self, where, date_from, date_to):
-        """Per currency id with any movement up to ``date_to``: (opening, closing, debit, credit),
-        the period's debits and credits being the movements' net amounts."""
+        """Per currency id with any movement up to ``date_to``: (opening, closing, debit, credit,
+        count), the period's debits and credits being the movements' net amounts, ``count`` the
+        number of movements of the period that :meth:`_get_movements` lists."""
         rows = self.env.execute_query(
             SQL(
                 """
@@ -257,7 +305,8 @@ class PayerStatement(models.AbstractModel):
                        COALESCE(SUM(amount) FILTER (WHERE NOT in_period), 0),
                        SUM(amount),
                        COALESCE(SUM(amount) FILTER (WHERE in_period AND amount > 0), 0),
-                       COALESCE(-SUM(amount) FILTER (WHERE in_period AND amount < 0), 0)
+                       COALESCE(-SUM(amount) FILTER (WHERE in_period AND amount < 0), 0),
+                       COUNT(*) FILTER (WHERE in_period AND amount != 0)
                   FROM entry
               GROUP BY currency_id
                 """,
@@ -267,12 +316,16 @@ class PayerStatement(models.AbstractModel):
         return {currency_id: amounts for currency_id, *amounts in rows}
 
     @api.model
-    def _get_movements(self, where, date_from, date_to):
+    def _get_movements(self, where, date_from, date_to, currency_ids, offset=0, limit=None):
         """The movements of the period per currency id, in date order (then by entry, the entry
         before its settlements), with the running balance (opening balance plus the movements so
-        far, summed in SQL). Entries that net to zero in the currency (e.g. exchange
-        differences, booked in the company currency only) are left out: they do not move the
-        balance."""
+        far, summed in SQL) and ``before``, the running balance before the movement. Entries that
+        net to zero in the currency (e.g. exchange differences, booked in the company currency
+        only) are left out: they do not move the balance.
+
+        The sections come in the order of ``currency_ids``; ``offset`` and ``limit`` take a page
+        of the movements in that order (the running balances are summed over the whole period
+        first, so a page's are those of the whole statement)."""
         rows = self.env.execute_query(
             SQL(
                 """
@@ -283,20 +336,28 @@ class PayerStatement(models.AbstractModel):
                 SELECT entry.currency_id, entry.move_id, entry.date, move.name, move.ref, move.move_type,
                        move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL,
                        entry.label, entry.due, entry.amount,
-                       COALESCE(opening.amount, 0) + SUM(entry.amount) OVER (
-                           PARTITION BY entry.currency_id
-                           ORDER BY entry.date, move.name, entry.move_id, entry.partial_id NULLS FIRST
-                           ROWS UNBOUNDED PRECEDING
-                       ),
+                       COALESCE(opening.amount, 0) + SUM(entry.amount) OVER running,
+                       COALESCE(opening.amount, 0) + SUM(entry.amount) OVER running - entry.amount,
                        entry.partial_id, other_move.name, entry.other_currency_id, entry.other_amount
                   FROM entry
                   JOIN account_move move ON move.id = entry.move_id
              LEFT JOIN account_move other_move ON other_move.id = entry.other_move_id
              LEFT JOIN opening ON opening.currency_id = entry.currency_id
                  WHERE entry.in_period AND entry.amount != 0
-              ORDER BY entry.currency_id, entry.date, move.name, entry.move_id, entry.partial_id NULLS FIRST
+                WINDOW running AS (
+                           PARTITION BY entry.currency_id
+                           ORDER BY entry.date, move.name, entry.move_id, entry.partial_id NULLS FIRST
+                           ROWS UNBOUNDED PRECEDING
+                       )
+              ORDER BY array_position(%(currency_ids)s::integer[], entry.currency_id),
+                       entry.date, move.name, entry.move_id, entry.partial_id NULLS FIRST
+                OFFSET %(offset)s
+                 LIMIT %(limit)s
                 """,
                 entries=self._entries_sql(where, date_from, date_to),
+                currency_ids=list(currency_ids),
+                offset=offset,
+                limit=limit,
             )
         )
         kind_labels = {
@@ -319,6 +380,7 @@ class PayerStatement(models.AbstractModel):
             due,
             amount,
             balance,
+            before,
             partial_id,
             other_name,
             other_currency_id,
@@ -351,6 +413,7 @@ class PayerStatement(models.AbstractModel):
                     "debit": amount if amount > 0 else 0.0,
                     "credit": -amount if amount < 0 else 0.0,
                     "balance": balance,
+                    "before": before,
                 }
             )
         return movements

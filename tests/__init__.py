@@ -20,3 +20,4 @@ from . import test_open_question
 from . import test_languages
 from . import test_readonly_routes
 from . import test_large_payment
+from . import test_big_statements

@@ -130,8 +130,9 @@ for _ in range(5):
 print(f"rows of one page (50 per currency, 3 currencies): median {statistics.median(timings):.1f} ms")
 env.cr.commit()
 
-# Statements (issue 7): the data of a statement whose period holds every invoice of the customer
-# (N movements), then the period of its latest 1,000 movements, whose PDF dev.py times over HTTP.
+# Statements (issues 7 and 13): the data of a statement whose period holds every invoice of the
+# customer (N movements), and of one page of it (200 movements); then the period of its latest
+# 1,000 movements and the whole period, whose PDFs and first page dev.py times over HTTP.
 Statement = env["payer.statement"]
 first = env["account.move"].search([("partner_id", "=", customer.id), ("state", "=", "posted")], order="date", limit=1)
 date_from, date_to = first.date, Ledger._today(company)
@@ -146,11 +147,21 @@ print(
     f"statement data (_get_statement_data) of {len(dates)} movements ({date_from} to {date_to}): "
     f"median {statistics.median(timings):.0f} ms, best {min(timings):.0f} ms"
 )
+timings = []
+for _ in range(7):
+    t0 = time.perf_counter()
+    page = Statement._get_statement_data(customer, company, date_from, date_to, page=2, page_size=200)
+    timings.append((time.perf_counter() - t0) * 1000)
+    env.invalidate_all()
+print(
+    f"statement data of page 2 of {page['page_count']} (200 movements): "
+    f"median {statistics.median(timings):.0f} ms, best {min(timings):.0f} ms"
+)
 pdf_from = dates[min(999, len(dates) - 1)]
 pdf_lines = sum(1 for d in dates if d >= pdf_from)
 if os.environ.get("PAYER_BENCH_STATEMENT"):
     with open(os.environ["PAYER_BENCH_STATEMENT"], "w") as period:
-        period.write(f"{pdf_from} {date_to} {pdf_lines}\n")
+        period.write(f"{pdf_from} {date_to} {pdf_lines} {date_from} {date_to} {len(dates)}\n")
 if os.environ.get("PAYER_BENCH_URL"):
     # wkhtmltopdf fetches the report's style sheets from the benchmark's HTTP server
     env["ir.config_parameter"].set_param("report.url", os.environ["PAYER_BENCH_URL"])

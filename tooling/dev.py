@@ -965,6 +965,32 @@ if len(sys.argv) > 4:  # the statement PDF (wkhtmltopdf) of the period chosen by
         f"statement PDF of {lines} lines ({date_from} to {date_to}, {pages} pages, {len(body) // 1024} KiB): "
         f"wall time median {statistics.median(walls[1:]):.1f} s (first {walls[0]:.1f} s)"
     )
+if len(sys.argv) > 7:  # the whole period (every movement): its PDF in chunks, and its first page
+    date_from, date_to, lines = sys.argv[5:8]
+    query = urllib.parse.urlencode({"date_from": date_from, "date_to": date_to})
+    walls = []
+    for _ in range(6):
+        t0 = time.perf_counter()
+        body = opener.open(base + "/my/payer-portal/statement?" + query).read()
+        walls.append((time.perf_counter() - t0) * 1000)
+    assert b"data-running-balance" in body, "the statement page shows no movement"
+    page_count = re.search(rb"\\(page 1 of (\\d+)\\)", body)
+    print(
+        f"statement page 1 of {int(page_count.group(1)) if page_count else 1} ({lines} movements): "
+        f"{len(body) // 1024} KiB, wall time median {statistics.median(walls[1:]):.0f} ms"
+    )
+    walls = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        response = opener.open(base + "/my/payer-portal/statement?" + query + "&format=pdf")
+        body = response.read()
+        walls.append(time.perf_counter() - t0)
+        assert body.startswith(b"%PDF"), f"the whole statement is not a PDF (HTTP {response.status})"
+    pages = len(re.findall(rb"/Type\\s*/Page[^s]", body))
+    print(
+        f"statement PDF of {lines} movements: {min(walls):.1f} s, {pages} pages, {len(body) // 1024} KiB "
+        f"(wall times {', '.join(f'{w:.1f}' for w in walls)} s)"
+    )
 """
 
 
@@ -1114,12 +1140,38 @@ def cmd_bench(args):
                 time.sleep(0.5)
             bench_pages(base, logfile, env, args.n)
             run([str(VPY), "-c", BENCH_HTTP, base, *period], env=env)
-        pdf_log = r'"GET /my/payer-portal/statement\?\S*format=pdf HTTP/1.1" 200 - \d+ ([\d.]+) ([\d.]+)'
-        pdf_times = [float(m.group(1)) + float(m.group(2)) for m in re.finditer(pdf_log, logfile.read_text())]
+        whole = f"date_from={period[3]}&" if len(period) > 5 else None  # the whole period's requests
+        pdf_log = r'"GET /my/payer-portal/statement\?(\S*)format=pdf HTTP/1.1" 200 - \d+ ([\d.]+) ([\d.]+)'
+        pdf_times = [
+            float(m.group(2)) + float(m.group(3))
+            for m in re.finditer(pdf_log, logfile.read_text())
+            if not whole or whole not in m.group(1)
+        ]
         pdf_times = sorted(pdf_times[1:])  # the first request builds the report's assets
         if pdf_times:
             median = pdf_times[len(pdf_times) // 2]
             print(f"statement PDF: server time median {median:.1f} s (best {pdf_times[0]:.1f} s)")
+        if whole:
+            page_log = r'"GET /my/payer-portal/statement\?(\S*) HTTP/1.1" 200 - (\d+) ([\d.]+) ([\d.]+)'
+            page_stats = [
+                (int(m.group(2)), (float(m.group(3)) + float(m.group(4))) * 1000)
+                for m in re.finditer(page_log, logfile.read_text())
+                if whole in m.group(1) and "format=" not in m.group(1)
+            ][1:]
+            if page_stats:
+                server_ms = sorted(ms for _q, ms in page_stats)
+                print(
+                    "statement page 1 of the whole period: server time median "
+                    f"{server_ms[len(server_ms) // 2]:.0f} ms, "
+                    f"{'/'.join(map(str, sorted({q for q, _ms in page_stats})))} SQL queries"
+                )
+            whole_pdf = [
+                float(m.group(2)) + float(m.group(3))
+                for m in re.finditer(pdf_log, logfile.read_text())
+                if whole in m.group(1)
+            ]
+            if whole_pdf:
+                print(f"statement PDF of the whole period: server time best {min(whole_pdf):.1f} s")
         server.terminate()
         server.wait(timeout=30)
         server = None
