@@ -78,6 +78,7 @@ class TestReadonlyRoutes(PayerPortalCommon, HttpCase):
             "/my/payer-portal",
             f"/my/payer-portal/page/1?section={section}",
             f"/my/payer-portal/statement?{period}",
+            f"/my/payer-portal/statement/page/2?{period}",
             f"/my/payer-portal/statement?{period}&format=xlsx",
             f"/my/payer-portal/statement?{period}&format=pdf",
             "/my/payer-portal/disputes",
