@@ -18,3 +18,4 @@ from . import test_phone_a11y
 from . import test_credits_references
 from . import test_open_question
 from . import test_languages
+from . import test_lean_to_pay
