@@ -102,7 +102,7 @@ class TestPayableDefinition(PayerPaymentCommon):
         self.assertEqual(to_pay["pay_all"]["credit_docs"], credit_note | unallocated)
         self.assertEqual(to_pay["pay_all"]["amount"], 50.0)
         refusals = self._refusals([credit_note], [invoice])
-        self.assertIn("has nothing left to pay", refusals[credit_note], "a credit is not paid as an invoice")
+        self.assertIn("is not one of your invoices", refusals[credit_note], "a credit is not paid as an invoice")
         self.assertIn("has no credit left", refusals[invoice], "an invoice is not set off as a credit")
 
     def test_document_dated_after_today_is_not_payable(self):

@@ -156,8 +156,8 @@ class TestPayerPortalPage(PayerPortalCommon, HttpCase):
             return self.cr.sql_log_count - before
 
         self.authenticate("payer_paula", "payer_paula")
-        # Over a page in each currency (120 = 60 per currency): the TO PAY list is then read apart
-        # from the Balance page, a constant number of queries more.
+        # Over a page in each currency (120 = 60 per currency); TO PAY is not read by the page (its own
+        # route, see test_lean_to_pay).
         create(120)
         at_120 = count_queries()
         create(880)
