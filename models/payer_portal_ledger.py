@@ -455,18 +455,18 @@ class PayerPortalLedger(models.AbstractModel):
           the reason (see :meth:`_refusal_text`).
         """
         Move = self.env["account.move"].sudo()
-        live = self._live_payment_moves(Move.browse([doc["move_id"] for doc in docs]))
-        credit_ids = [doc["move_id"] for doc in docs if doc["balance"] < 0 and doc["move_id"] not in live.ids]
-        reserved = self._reserved_credits(Move.browse(credit_ids))
+        live = set(self._live_payment_moves(Move.browse([doc["move_id"] for doc in docs])).ids)
+        credit_ids = [doc["move_id"] for doc in docs if doc["balance"] < 0 and doc["move_id"] not in live]
+        reserved = set(self._reserved_credits(Move.browse(credit_ids)).ids)
         for doc in docs:
             balance, move_id = doc["balance"], doc["move_id"]
             if doc["settled_later"]:
                 status = "settled_later"
             elif balance < 0:
-                status = "awaiting_payment" if move_id in live.ids or move_id in reserved.ids else "credit"
+                status = "awaiting_payment" if move_id in live or move_id in reserved else "credit"
             elif doc["disputed"]:
                 status = "disputed"
-            elif move_id in live.ids or doc["payment_state"] == "in_payment":
+            elif move_id in live or doc["payment_state"] == "in_payment":
                 status = "awaiting_payment"
             else:
                 status = "overdue" if (today - doc["due"]).days > 0 else "due"
@@ -482,7 +482,7 @@ class PayerPortalLedger(models.AbstractModel):
                 if status in ("settled_later", "disputed"):
                     refusal = status
                 elif status == "awaiting_payment":
-                    refusal = "reserved" if move_id in reserved.ids else "awaiting"
+                    refusal = "reserved" if move_id in reserved else "awaiting"
                 else:
                     refusal = "not_payable"
             doc.update(status=status, pay_kind=pay_kind, payable=payable, refusal=refusal)

@@ -5,11 +5,14 @@ import { registry } from "@web/core/registry";
  * The menu of the Balance rows ("Ask a question", "Raise a dispute" or "See the dispute") is
  * rendered once per page: when a row's button is pressed (click, or a key that opens it), the menu
  * is moved next to that button, its links made the row's invoice's, before Bootstrap opens it.
+ * The buttons become Bootstrap dropdown toggles (`data-bs-toggle`) only here, once the menu can be
+ * moved: a press before that does nothing (Bootstrap would find no menu next to the button).
  */
 export class PayerRowMenu extends Interaction {
     static selector = ".o_payer_portal:has(.o_payer_row_menu_items)";
     dynamicContent = {
         ".o_payer_invoice_menu_toggle": {
+            "t-att-data-bs-toggle": () => "dropdown",
             "t-on-click.noUpdate": this.place,
             "t-on-keydown.noUpdate": this.place,
         },
@@ -28,6 +31,11 @@ export class PayerRowMenu extends Interaction {
         const toggle = ev.currentTarget;
         if (this.menu.previousElementSibling !== toggle) {
             toggle.after(this.menu);
+        }
+        // A dropdown of this button made while the menu was elsewhere has no menu: make it again.
+        const dropdown = window.Dropdown?.getInstance(toggle);
+        if (dropdown && dropdown._menu !== this.menu) {
+            dropdown.dispose();
         }
         for (const [link, href] of this.links) {
             link.setAttribute("href", href.replace("/invoice/0/", `/invoice/${toggle.value}/`));

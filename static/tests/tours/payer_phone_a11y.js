@@ -382,7 +382,7 @@ registry.category("web_tour.tours").add("account_payer_portal_phone_dispute", {
     steps: () => [
         {
             content: "Open the menu of the first invoice",
-            trigger: `section[data-currency='USD'] ${FIRST} .o_payer_invoice_menu_toggle`,
+            trigger: `section[data-currency='USD'] ${FIRST} .o_payer_invoice_menu_toggle[data-bs-toggle]`,
             run: "click",
         },
         {
@@ -441,7 +441,7 @@ registry.category("web_tour.tours").add("account_payer_portal_phone_dispute", {
         axeCheck("Statement of account with a question open", `section[data-currency='USD'] ${FIRST}`),
         {
             content: "Open the menu of the second invoice",
-            trigger: `section[data-currency='USD'] ${SECOND} .o_payer_invoice_menu_toggle`,
+            trigger: `section[data-currency='USD'] ${SECOND} .o_payer_invoice_menu_toggle[data-bs-toggle]`,
             run: "click",
         },
         {
