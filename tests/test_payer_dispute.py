@@ -385,7 +385,8 @@ class TestPayerDisputePortal(PayerDisputeCommon, HttpCase):
         page = html.fromstring(response.content)
         # The row has the menu's button (its invoice in `value`); the menu is rendered once per page
         # and takes the invoice of the row whose button is pressed (the dispute tours press it).
-        [toggle] = page.xpath(f"//tr[@data-activity='{self.invoice.name}']//button[hasclass('o_payer_invoice_menu_toggle')]")
+        row = f"//tr[@data-activity='{self.invoice.name}']"
+        [toggle] = page.xpath(f"{row}//button[hasclass('o_payer_invoice_menu_toggle')]")
         self.assertEqual(toggle.get("value"), str(self.invoice.id))
         self.assertEqual(toggle.get("aria-label"), f"Actions for {self.invoice.name}")
         [menu] = page.xpath("//ul[hasclass('o_payer_row_menu_items')]")
