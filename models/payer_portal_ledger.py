@@ -523,6 +523,11 @@ class PayerPortalLedger(models.AbstractModel):
         """
         today = today or self._today(company)
         docs = self._document_states(self._section_documents(partner, company, currency, companies, today), today)
+        return self._pay_all(docs, currency)
+
+    @api.model
+    def _pay_all(self, docs, currency):
+        """:meth:`_payable_documents` of the section's documents ``docs`` (:meth:`_document_states`)."""
         Move = self.env["account.move"].sudo()
         invoices = [doc for doc in docs if doc["payable"] and doc["pay_kind"] == "invoice"]
         credit_docs = [doc for doc in docs if doc["payable"] and doc["pay_kind"] == "credit"]
@@ -659,6 +664,11 @@ class PayerPortalLedger(models.AbstractModel):
         docs = self._document_states(
             self._section_documents(partner, company, currency, companies, today, limit=limit, offset=offset), today
         )
+        return self._rows_of(docs, company, currency, today)
+
+    @api.model
+    def _rows_of(self, docs, company, currency, today):
+        """The rows (see :meth:`_get_rows`) of the documents ``docs`` (:meth:`_document_states`)."""
         moves = self.env["account.move"].sudo().browse([doc["move_id"] for doc in docs])
         settled_later = self._settled_later(
             moves.browse([doc["move_id"] for doc in docs if doc["settled_later"]]), {company.id: today}
@@ -702,13 +712,17 @@ class PayerPortalLedger(models.AbstractModel):
         (``rows``, each with its ``payable`` flag), and PAY ALL over every payable document of the
         section (``pay_all``: :meth:`_payable_documents`); ``limited``: not every one is listed."""
         companies = self._companies_for(partner, companies)
+        if company not in companies:
+            return {"rows": [], "pay_all": self._pay_all([], currency), "limited": False}
         today = today or self._today(company)
-        rows = self._get_rows(partner, company, currency, companies=companies, today=today, limit=limit)
-        pay_all = self._payable_documents(partner, company, currency, companies, today=today)
+        # Every document of the section, read once: PAY ALL takes them all, the tab lists the first.
+        docs = self._document_states(self._section_documents(partner, company, currency, companies, today), today)
+        listed = docs if limit is None else docs[:limit]
+        rows = self._rows_of(listed, company, currency, today)
         return {
             "rows": [row for row in rows if row["to_pay"]],
-            "pay_all": pay_all,
-            "limited": limit is not None and pay_all["document_count"] > limit,
+            "pay_all": self._pay_all(docs, currency),
+            "limited": len(listed) < len(docs),
         }
 
     @api.model
