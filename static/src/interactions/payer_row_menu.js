@@ -4,20 +4,21 @@ import { registry } from "@web/core/registry";
 /**
  * The menu of the Balance rows ("Ask a question", "Raise a dispute" or "See the dispute") is
  * rendered once per page: when a row's button is pressed, the menu is moved next to that button and
- * its links made the row's invoice's, then opened as a Bootstrap dropdown of that button.
+ * its links made the row's invoice's; Bootstrap then opens it as that button's dropdown.
  *
- * The buttons become dropdown toggles (`data-bs-toggle`, for Bootstrap's keyboard handling and its
- * closing on a click elsewhere) only here: a press before this interaction runs does nothing. A
- * click is handled here alone (Bootstrap's own click handler never sees it): the menu is never
- * opened without being next to its button first.
+ * Bootstrap handles dropdown clicks and keys on the document in the capture phase: the menu is put
+ * in place before, from the window's capture phase. The buttons become dropdown toggles
+ * (`data-bs-toggle`) only here, once the menu can be moved: a press before that does nothing.
  */
 export class PayerRowMenu extends Interaction {
     static selector = ".o_payer_portal:has(.o_payer_row_menu_items)";
     dynamicContent = {
+        _window: {
+            "t-on-click.capture.noUpdate": this.onPress,
+            "t-on-keydown.capture.noUpdate": this.onPress,
+        },
         ".o_payer_invoice_menu_toggle": {
             "t-att-data-bs-toggle": () => "dropdown",
-            "t-on-click.prevent.stop.noUpdate": this.onClick,
-            "t-on-keydown.noUpdate": this.onKeydown,
         },
     };
 
@@ -31,16 +32,21 @@ export class PayerRowMenu extends Interaction {
         this.owner = null;
     }
 
-    /** The Bootstrap dropdown of `toggle`, with the shared menu next to it. */
-    dropdownOf(toggle) {
+    onPress(ev) {
+        const toggle = ev.target.closest?.(".o_payer_invoice_menu_toggle[data-bs-toggle]");
+        if (toggle && this.el.contains(toggle) && toggle !== this.owner) {
+            this.place(toggle);
+        }
+    }
+
+    /** Put the shared menu next to `toggle`, for `toggle`'s invoice. */
+    place(toggle) {
         const Dropdown = window.Dropdown;
-        const previous = this.owner !== toggle && this.owner && Dropdown.getInstance(this.owner);
+        const previous = this.owner && Dropdown.getInstance(this.owner);
         if (previous && previous._menu === this.menu) {
-            previous.hide();
+            previous.hide(); // the menu leaves the row it was open in
         }
-        if (this.menu.previousElementSibling !== toggle) {
-            toggle.after(this.menu);
-        }
+        toggle.after(this.menu);
         for (const [link, href] of this.links) {
             link.setAttribute("href", href.replace("/invoice/0/", `/invoice/${toggle.value}/`));
         }
@@ -51,19 +57,7 @@ export class PayerRowMenu extends Interaction {
         this.owner = toggle;
         const dropdown = Dropdown.getInstance(toggle);
         if (dropdown && dropdown._menu !== this.menu) {
-            dropdown.dispose(); // made while the menu was elsewhere: made again below
-        }
-        return Dropdown.getOrCreateInstance(toggle);
-    }
-
-    onClick(ev) {
-        this.dropdownOf(ev.currentTarget).toggle();
-    }
-
-    /** Keys that open the menu are Bootstrap's: the menu is put in place first. */
-    onKeydown(ev) {
-        if (["ArrowDown", "ArrowUp"].includes(ev.key)) {
-            this.dropdownOf(ev.currentTarget);
+            dropdown.dispose(); // made while the menu was elsewhere: Bootstrap makes it again
         }
     }
 }
