@@ -389,7 +389,10 @@ registry.category("web_tour.tours").add("account_payer_portal_phone_dispute", {
             content: "The menu's entries are on screen",
             trigger: `section[data-currency='USD'] ${FIRST} .dropdown-menu.show .o_payer_ask_question`,
             run() {
-                for (const item of this.anchor.closest(".dropdown-menu").querySelectorAll(".dropdown-item")) {
+                // (the page's one menu shows the entries of the row's invoice: "See the dispute" or
+                // "Raise a dispute")
+                const items = this.anchor.closest(".dropdown-menu").querySelectorAll(".dropdown-item");
+                for (const item of [...items].filter((el) => el.offsetParent)) {
                     assertInViewport(item);
                     assertTouchTarget(item);
                 }
