@@ -37,26 +37,44 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
 
     def _prepare_payer_portal_values(self, partner, section_key=None, page=1):
         values = super()._prepare_payer_portal_values(partner, section_key=section_key, page=page)
-        Ledger = request.env["payer.portal.ledger"]
-        companies = self._payer_portal_companies()
-        for section in values["sections"]:
-            # TO PAY lists the section's documents across pages (the earliest due first, up to a
-            # limit; PAY ALL pays them all), the Balance tab's page when it already holds them all.
-            if section["document_count"] <= len(section["rows"]):
-                section["pay_rows"] = section["rows"]
-            else:
-                section["pay_rows"] = Ledger._get_rows(
-                    partner,
-                    section["company"],
-                    section["currency"],
-                    companies=companies,
-                    today=section["today"],
-                    limit=TO_PAY_LIMIT,
-                )
-            section["pay_limited"] = section["document_count"] > TO_PAY_LIMIT
         values["pay_error"] = request.session.pop(FLASH_KEY, None)
+        # Back from a refused selection (``pay=1``): that section's TO PAY tab is open, its content
+        # rendered in the page. Every other TO PAY tab loads when it is opened (``payer_portal_to_pay``).
         values["pay_section"] = request.params.get("pay") and section_key
+        for section in values["sections"]:
+            if section["key"] == values["pay_section"]:
+                section["to_pay"] = self._payer_to_pay_values(partner, section)
         return values
+
+    def _payer_to_pay_values(self, partner, section):
+        """What the TO PAY tab of ``section`` shows (``payer.portal.ledger._to_pay``)."""
+        return request.env["payer.portal.ledger"]._to_pay(
+            partner,
+            section["company"],
+            section["currency"],
+            companies=self._payer_portal_companies(),
+            today=section["today"],
+            limit=TO_PAY_LIMIT,
+        )
+
+    @http.route("/my/payer-portal/to-pay", type="http", auth="public", website=True, readonly=True)
+    def payer_portal_to_pay(self, section=None, fragment=None, **kw):
+        """The TO PAY tab of one section (``section``: its key, ``<company id>-<currency code>``):
+        the tab's content alone for the page's script (``fragment=1``), else a page of its own
+        (the tab's link without JavaScript). Another customer's or an unknown section: 404."""
+        partner = self._payer_portal_partner()
+        if not partner:
+            return request.redirect("/web/login?redirect=/my/payer-portal")
+        sections = [s for s in self._payer_portal_sections(partner) if s["key"] == section]
+        if not sections:
+            raise request.not_found()
+        [current] = sections
+        current["to_pay"] = self._payer_to_pay_values(partner, current)
+        values = self._payer_portal_base_values(partner, sections)
+        values.update(section=current, page_name="payer_to_pay")
+        if fragment:
+            return request.render("account_payer_portal.payer_portal_to_pay_fragment", values)
+        return request.render("account_payer_portal.portal_my_payer_to_pay", values)
 
     # ------------------------------------------------------------------ selection
 

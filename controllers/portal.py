@@ -196,14 +196,34 @@ class PayerPortal(CustomerPortal):
     def _payer_portal_url(self):
         return "/my/payer-portal"
 
+    def _payer_portal_sections(self, partner):
+        """The aging of each section of the visitor's account (``payer.portal.ledger._get_sections``),
+        each with its ``key``: ``<company id>-<currency code>``, as in the page's links."""
+        sections = request.env["payer.portal.ledger"]._get_sections(partner, self._payer_portal_companies())
+        for section in sections:
+            section["key"] = f"{section['company'].id}-{section['currency'].name}"
+        return sections
+
+    def _payer_portal_base_values(self, partner, sections):
+        Ledger = request.env["payer.portal.ledger"]
+        return {
+            "page_name": "payer_portal",
+            "payer_partner": partner,
+            "sections": sections,
+            "show_company": len({s["company"] for s in sections}) > 1,
+            "today": Ledger._today(self._payer_portal_companies()[:1]),
+            "plain": Ledger._plain,
+            "payer_preview": self._payer_portal_is_preview(),
+            "payer_guest": request.env.user._is_public(),
+        }
+
     def _prepare_payer_portal_values(self, partner, section_key=None, page=1):
         Ledger = request.env["payer.portal.ledger"]
         companies = self._payer_portal_companies()
-        sections = Ledger._get_sections(partner, companies)
+        sections = self._payer_portal_sections(partner)
         for section in sections:
-            key = f"{section['company'].id}-{section['currency'].name}"
+            key = section["key"]
             section_page = page if key == section_key else 1
-            section["key"] = key
             section["pager"] = portal_pager(
                 url=self._payer_portal_url(),
                 url_args={"section": key},
@@ -220,16 +240,7 @@ class PayerPortal(CustomerPortal):
                 limit=PAGE_SIZE,
                 offset=(section_page - 1) * PAGE_SIZE,
             )
-        return {
-            "page_name": "payer_portal",
-            "payer_partner": partner,
-            "sections": sections,
-            "show_company": len({s["company"] for s in sections}) > 1,
-            "today": Ledger._today(companies[:1]),
-            "plain": Ledger._plain,
-            "payer_preview": self._payer_portal_is_preview(),
-            "payer_guest": request.env.user._is_public(),
-        }
+        return self._payer_portal_base_values(partner, sections)
 
     @http.route(
         ["/my/payer-portal", "/my/payer-portal/page/<int:page>"],

@@ -5,17 +5,15 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
 
 from ..tools.upload_policy import EMAIL_MAX_LENGTH
+from .payer_portal_ledger import LIVE_TX_STATES
 
 _logger = logging.getLogger(__name__)
 
-# Transactions that still may, or did, take the customer's money: they make an invoice unpayable
-# until they end. Drafts and errors are replaced when the customer starts again (see
-# ``_release_stale_transactions``): at most one live transaction covers an invoice.
-LIVE_TX_STATES = ("pending", "authorized")
+# Transactions that still may, or did, take the customer's money (``LIVE_TX_STATES``, and done
+# until Odoo has posted its payment: ``LIVE_TX_DOMAIN``, defined with the ledger, which reads them)
+# make a document unpayable until they end. Drafts and errors are replaced when the customer starts
+# again (see ``_release_stale_transactions``): at most one live transaction covers an invoice.
 STALE_TX_STATES = ("draft", "error")
-# A transaction that took the money: live until Odoo has posted its payment (post-processing, by
-# the status page or the cron, may come minutes or days later).
-LIVE_TX_DOMAIN = ["|", ("state", "in", LIVE_TX_STATES), "&", ("state", "=", "done"), ("is_post_processed", "=", False)]
 
 
 def is_live_transaction(tx):
@@ -74,28 +72,6 @@ class PayerPayment(models.Model):
     # ------------------------------------------------------------------ selection
 
     @api.model
-    def _open_lines(self, partner, company, currency, moves, companies):
-        """Open receivable lines of ``moves`` in ``partner``'s account (one section), from the
-        stored residuals: list of dicts ``id, move_id, residual, due, account_id`` by due date."""
-        Ledger = self.env["payer.portal.ledger"]
-        query = SQL(
-            """
-            SELECT aml.id, aml.move_id, aml.amount_residual_currency, COALESCE(aml.date_maturity, aml.date),
-                   aml.account_id
-              FROM account_move_line aml
-             WHERE %s AND aml.move_id = ANY(%s)
-          ORDER BY COALESCE(aml.date_maturity, aml.date), aml.move_id, aml.id
-            """,
-            Ledger._open_lines_where(partner, companies, company, currency),
-            moves.ids or [0],
-        )
-        Ledger._flush()
-        return [
-            {"id": line_id, "move_id": move_id, "residual": currency.round(residual), "due": due, "account_id": account}
-            for line_id, move_id, residual, due, account in self.env.execute_query(query)
-        ]
-
-    @api.model
     def _allocate(self, invoice_lines, credit_lines, currency):
         """The set-off plan: credits (oldest first) against invoice installments (earliest due
         first), greedily, never more than either residual.
@@ -130,60 +106,26 @@ class PayerPayment(models.Model):
             raise UserError(self.env._("The selection is not valid: reload the page and select again.")) from error
 
     @api.model
-    def _unpayable_reasons(self, moves):
-        """Why some of the selected invoices cannot be paid now, by move."""
-        Ledger = self.env["payer.portal.ledger"]
-        reasons = {}
-        for move in Ledger._disputed_moves(moves):
-            reasons[move] = self.env._("%(invoice)s is under dispute", invoice=move.name)
-        for move in Ledger._awaiting_payment_moves(moves):
-            reasons.setdefault(move, self.env._("%(invoice)s is awaiting payment confirmation", invoice=move.name))
-        for move, reason in self._not_today_reasons(moves).items():
-            reasons.setdefault(move, reason)
-        return reasons
-
-    @api.model
-    def _not_today_reasons(self, moves):
-        """Documents the position of today does not show as payable, by move: dated after
-        today, or already settled by an entry dated after today (shown open and marked)."""
-        if not moves:
-            return {}
-        Ledger = self.env["payer.portal.ledger"]
-        days = {company.id: Ledger._today(company) for company in moves.company_id}
-        settled = Ledger._settled_later(moves, days)
-        reasons = {}
-        for move in moves:
-            if move.date > days[move.company_id.id]:
-                reasons[move] = self.env._("%(document)s is dated %(date)s", document=move.name, date=move.date)
-            elif move.id in settled:
-                entry, day = settled[move.id][0]
-                reasons[move] = self.env._(
-                    "%(document)s is already settled by %(entry)s on %(date)s",
-                    document=move.name,
-                    entry=entry,
-                    date=day,
-                )
-        return reasons
-
-    @api.model
     def _create_from_selection(
         self, partner, company, currency, invoice_ids=(), credit_ids=(), pay_all=False, companies=None, contact=None
     ):
         """Check the customer's selection and record it: the one entry point of TO PAY.
 
-        Ids that are not open documents of this customer, company and currency (another
-        customer's, another currency's, already paid, under dispute, awaiting a payment) refuse the
-        whole selection with a clear message, and nothing is created.
+        Ids that are not documents the ledger marks payable now in this customer's section
+        (another customer's, another currency's, already paid, under dispute, awaiting a payment,
+        settled or dated after today) refuse the whole selection with a clear message, and
+        nothing is created.
         """
+        Ledger = self.env["payer.portal.ledger"]
         partner = partner.commercial_partner_id
-        companies = companies if companies is not None else self.env["payer.portal.ledger"]._customer_companies(partner)
+        companies = companies if companies is not None else Ledger._customer_companies(partner)
         if company not in companies:
             raise UserError(self.env._("This account cannot be paid here."))
         invoices, credit_docs = self._selected_documents(
             partner, company, currency, companies, invoice_ids, credit_ids, pay_all
         )
-        lines = self._open_lines(partner, company, currency, invoices | credit_docs, companies)
-        problems = self._selection_problems(partner, company, currency, invoices, credit_docs, lines)
+        lines = Ledger._payable_lines(partner, company, currency, invoices | credit_docs, companies)
+        problems = self._selection_problems(partner, company, currency, companies, invoices, credit_docs, lines)
         if problems:
             raise UserError(
                 self.env._(
@@ -203,9 +145,9 @@ class PayerPayment(models.Model):
     @api.model
     def _selected_documents(self, partner, company, currency, companies, invoice_ids, credit_ids, pay_all):
         """(invoices, credit documents) of the selection: every payable one of the section for
-        PAY ALL, else the given ids, which must exist."""
+        PAY ALL (the ledger's), else the given ids, which must exist."""
         if pay_all:
-            payable = self._payable_documents(partner, company, currency, companies)
+            payable = self.env["payer.portal.ledger"]._payable_documents(partner, company, currency, companies)
             invoices, credit_docs = payable["invoices"], payable["credit_docs"]
         else:
             Move = self.env["account.move"].sudo()
@@ -221,53 +163,19 @@ class PayerPayment(models.Model):
         return invoices, credit_docs
 
     @api.model
-    def _selection_problems(self, partner, company, currency, invoices, credit_docs, lines):
-        """Why the selection cannot be paid (one sentence per document or rule), from the
-        documents and their open receivable ``lines``; empty when it can."""
-        open_by_move = {}
-        for line in lines:
-            open_by_move.setdefault(line["move_id"], []).append(line)
-        problems = [
-            self._invoice_problem(move, partner, company, currency, open_by_move.get(move.id, [])) for move in invoices
-        ]
-        problems += [
-            self._credit_problem(move, partner, company, currency, open_by_move.get(move.id, []))
-            for move in credit_docs
-        ]
-        problems = [problem for problem in problems if problem]
+    def _selection_problems(self, partner, company, currency, companies, invoices, credit_docs, lines):
+        """Why the selection cannot be paid (one sentence per document or rule), from the ledger's
+        definition of what is payable now and the documents' open receivable ``lines``; empty
+        when it can."""
+        refusals = self.env["payer.portal.ledger"]._selection_refusals(
+            partner, company, currency, companies, invoices, credit_docs
+        )
+        problems = list(refusals.values())
         if len({line["account_id"] for line in lines}) > 1:
             problems.append(
                 self.env._("these documents are on different receivable accounts: pay them in separate payments")
             )
-        problems += list(self._unpayable_reasons(invoices).values())
-        problems += list(self._not_today_reasons(credit_docs).values())
-        problems += [
-            self.env._("%(credit)s is being used by another payment", credit=move.name)
-            for move in self._reserved_credits(credit_docs)
-        ]
         return problems
-
-    @api.model
-    def _invoice_problem(self, move, partner, company, currency, move_lines):
-        """Why ``move`` cannot be paid in this selection (None when it can)."""
-        if move.move_type not in ("out_invoice", "out_receipt") or move.commercial_partner_id != partner:
-            return self.env._("%(document)s is not one of your invoices", document=move.name)
-        if move.company_id != company or move.currency_id != currency:
-            return self.env._("%(invoice)s is not in %(currency)s", invoice=move.name, currency=currency.name)
-        if not move_lines or any(line["residual"] < 0 for line in move_lines):
-            return self.env._("%(invoice)s has nothing left to pay", invoice=move.name)
-        return None
-
-    @api.model
-    def _credit_problem(self, move, partner, company, currency, move_lines):
-        """Why ``move`` cannot be set off in this selection (None when it can)."""
-        if move.commercial_partner_id != partner:
-            return self.env._("%(document)s is not one of your credits", document=move.name)
-        if move.company_id != company or (move.currency_id != currency and not move_lines):
-            return self.env._("%(credit)s is not in %(currency)s", credit=move.name, currency=currency.name)
-        if not move_lines or any(line["residual"] > 0 for line in move_lines):
-            return self.env._("%(credit)s has no credit left", credit=move.name)
-        return None
 
     @api.model
     def _create_with_plan(self, partner, company, currency, invoice_lines, credit_lines, plan, contact):
@@ -319,52 +227,6 @@ class PayerPayment(models.Model):
             }
         )
 
-    @api.model
-    def _payable_documents(self, partner, company, currency, companies):
-        """What TO PAY offers in a section: open invoices that can be paid now, and credits
-        (TO PAY pays the stored residuals; a document dated after today, or settled by an entry
-        dated after today, is not payable)."""
-        Move = self.env["account.move"].sudo()
-        Ledger = self.env["payer.portal.ledger"]
-        query = SQL(
-            """
-            SELECT aml.move_id, SUM(aml.amount_residual_currency)
-              FROM account_move_line aml
-             WHERE %s
-          GROUP BY aml.move_id
-            """,
-            Ledger._open_lines_where(partner, companies, company, currency),
-        )
-        Ledger._flush()
-        result = self.env.execute_query(query)
-        debit_moves = Move.browse([move_id for move_id, balance in result if balance > 0])
-        credit_moves = Move.browse([move_id for move_id, balance in result if balance < 0])
-        invoices = debit_moves.filtered(lambda m: m.move_type in ("out_invoice", "out_receipt"))
-        invoices -= Move.browse([m.id for m in self._unpayable_reasons(invoices)])
-        credit_docs = credit_moves - self._reserved_credits(credit_moves)
-        credit_docs -= Move.browse([m.id for m in self._not_today_reasons(credit_docs)])
-        return {"invoices": invoices, "credit_docs": credit_docs}
-
-    @api.model
-    def _reserved_credits(self, credit_docs):
-        """Credits set off by a payment whose transaction is pending, authorized, or done and not
-        yet posted."""
-        if not credit_docs:
-            return credit_docs
-        lines = (
-            self.env["payer.payment.line"]
-            .sudo()
-            .search(
-                [
-                    ("move_id", "in", credit_docs.ids),
-                    ("kind", "=", "credit"),
-                    ("payer_payment_id.state", "=", "processing"),
-                    ("payer_payment_id.transaction_ids", "any", LIVE_TX_DOMAIN),
-                ]
-            )
-        )
-        return lines.move_id
-
     # ------------------------------------------------------------------ checks before paying
 
     def _invoices(self):
@@ -383,13 +245,16 @@ class PayerPayment(models.Model):
                 )
 
     def _check_unchanged(self):
-        """The selected documents still have the residuals they had when selected, and nothing
-        else is paying them: else nothing happens and the customer starts again from TO PAY."""
+        """The selected documents still have the residuals they had when selected, and the ledger
+        still marks them payable now (nothing else is paying them, no dispute...): else nothing
+        happens and the customer starts again from TO PAY."""
         self.ensure_one()
         if self.state not in ("draft", "processing"):
             raise UserError(self.env._("This payment is closed: start again from the TO PAY tab."))
+        Ledger = self.env["payer.portal.ledger"]
+        partner, company, currency = self.partner_id, self.company_id, self.currency_id
         documents = self.line_ids.move_id
-        lines = self._open_lines(self.partner_id, self.company_id, self.currency_id, documents, self.company_id)
+        lines = Ledger._payable_lines(partner, company, currency, documents, company)
         residuals = {}
         for line in lines:
             residuals[line["move_id"]] = residuals.get(line["move_id"], 0.0) + abs(line["residual"])
@@ -397,12 +262,12 @@ class PayerPayment(models.Model):
             line.move_id.name
             for line in self.line_ids
             if float_compare(
-                residuals.get(line.move_id.id, 0.0), line.amount_residual, precision_rounding=self.currency_id.rounding
+                residuals.get(line.move_id.id, 0.0), line.amount_residual, precision_rounding=currency.rounding
             )
             != 0
         ]
-        changed += [move.name for move in self._unpayable_reasons(self._invoices())]
-        changed += [move.name for move in self._reserved_credits(self._credits())]
+        refusals = Ledger._selection_refusals(partner, company, currency, company, self._invoices(), self._credits())
+        changed += [move.name for move in refusals]
         if changed:
             raise UserError(
                 self.env._(

@@ -5,6 +5,15 @@ import pytz
 from odoo import api, models
 from odoo.tools import SQL, float_repr
 
+# Documents TO PAY pays as invoices (an open sales receipt too); credits are any document whose
+# open lines are all credits.
+PAYABLE_INVOICE_TYPES = ("out_invoice", "out_receipt")
+# Transactions that still may, or did, take the customer's money: they make a document unpayable
+# until they end (drafts and errors are replaced when the customer starts again).
+LIVE_TX_STATES = ("pending", "authorized")
+# A transaction that took the money is live until Odoo has posted its payment.
+LIVE_TX_DOMAIN = ["|", ("state", "in", LIVE_TX_STATES), "&", ("state", "=", "done"), ("is_post_processed", "=", False)]
+
 # The aging ranges, in the order the portal shows them, after "outstanding".
 BUCKETS = ("amount_due", "days_0_30", "days_31_60", "days_61_90", "days_over_90")
 FIGURES = ("outstanding", *BUCKETS, "credits", "balance_due")
@@ -356,6 +365,281 @@ class PayerPortalLedger(models.AbstractModel):
         """Company currency first, then the others by ISO code."""
         return (section["currency"] != section["company"].currency_id, section["currency"].name)
 
+    # ------------------------------------------------------------------ documents and what is payable
+
+    @api.model
+    def _section_documents(
+        self, partner, company, currency, companies, today, limit=None, offset=0, move_ids=None, scope=None
+    ):
+        """The open documents of one section as of ``today`` (or of ``move_ids`` only), sorted by
+        (earliest open) due date: one SQL query, whatever their number. Each is a dict of plain
+        values: ``move_id, name, move_type, date, due, balance`` (residual as of today),
+        ``amount`` (receivable total), ``settled_later`` (a reconciliation dated after today
+        touches it), ``all_debit`` / ``all_credit`` (every open line owed / a credit),
+        ``disputed``, ``payment_state``."""
+        scope = scope or self._receivable_scope(partner)
+        only = SQL("WHERE open_line.move_id = ANY(%s)", list(move_ids) or [0]) if move_ids is not None else SQL()
+        query = SQL(
+            """
+            WITH docs AS (
+                SELECT open_line.move_id,
+                       MIN(open_line.due) AS due,
+                       SUM(open_line.residual) AS balance,
+                       BOOL_OR(open_line.later != 0) AS settled_later,
+                       BOOL_AND(open_line.residual > 0) AS all_debit,
+                       BOOL_AND(open_line.residual < 0) AS all_credit
+                  FROM (%(open_lines)s) open_line
+                  %(only)s
+              GROUP BY open_line.move_id
+              ORDER BY due, open_line.move_id
+                 LIMIT %(limit)s OFFSET %(offset)s
+            )
+            SELECT docs.move_id, move.name, move.move_type, move.date, docs.due, docs.balance,
+                   SUM(line.amount_currency), docs.settled_later, docs.all_debit, docs.all_credit,
+                   COALESCE(move.payer_dispute_open, FALSE), move.payment_state
+              FROM docs
+              JOIN account_move move ON move.id = docs.move_id
+              JOIN account_move_line line
+                ON line.move_id = docs.move_id
+               AND line.account_id = ANY(%(accounts)s)
+               AND line.currency_id = %(currency)s
+               AND line.partner_id = ANY(%(partners)s)
+          GROUP BY docs.move_id, docs.due, docs.balance, docs.settled_later, docs.all_debit, docs.all_credit, move.id
+          ORDER BY docs.due, docs.move_id
+            """,
+            open_lines=self._open_lines_as_of_sql(
+                partner, companies, {company.id: today}, company=company, currency=currency, scope=scope
+            ),
+            only=only,
+            limit=limit,
+            offset=offset,
+            currency=currency.id,
+            accounts=scope[0],
+            partners=scope[1],
+        )
+        self._flush()
+        self.env["account.move"].flush_model(["name", "move_type", "date", "payer_dispute_open", "payment_state"])
+        keys = (
+            "move_id",
+            "name",
+            "move_type",
+            "date",
+            "due",
+            "balance",
+            "amount",
+            "settled_later",
+            "all_debit",
+            "all_credit",
+            "disputed",
+            "payment_state",
+        )
+        docs = []
+        for values in self.env.execute_query(query):
+            doc = dict(zip(keys, values, strict=True))
+            doc["balance"], doc["amount"] = currency.round(doc["balance"]), currency.round(doc["amount"])
+            docs.append(doc)
+        return docs
+
+    @api.model
+    def _document_states(self, docs, today):
+        """The one definition of what a document of TO PAY is and whether it can be paid now.
+
+        Adds to each document of :meth:`_section_documents` (two queries for all of them):
+
+        - ``status``: ``settled_later`` (settled by an entry dated after today: open today, nothing
+          left to pay), ``credit``, ``disputed``, ``awaiting_payment`` (an online payment of it, or
+          that sets it off, may have taken the money), else ``overdue`` or ``due``;
+        - ``pay_kind``: how TO PAY would take it: ``"invoice"`` (an invoice or sales receipt whose
+          open lines are all owed), ``"credit"`` (every open line a credit), else ``None``;
+        - ``payable``: it can be selected now (to pay, or to set off); else ``refusal``, the code of
+          the reason (see :meth:`_refusal_text`).
+        """
+        Move = self.env["account.move"].sudo()
+        live = set(self._live_payment_moves(Move.browse([doc["move_id"] for doc in docs])).ids)
+        credit_ids = [doc["move_id"] for doc in docs if doc["balance"] < 0 and doc["move_id"] not in live]
+        reserved = set(self._reserved_credits(Move.browse(credit_ids)).ids)
+        for doc in docs:
+            balance, move_id = doc["balance"], doc["move_id"]
+            if doc["settled_later"]:
+                status = "settled_later"
+            elif balance < 0:
+                status = "awaiting_payment" if move_id in live or move_id in reserved else "credit"
+            elif doc["disputed"]:
+                status = "disputed"
+            elif move_id in live or doc["payment_state"] == "in_payment":
+                status = "awaiting_payment"
+            else:
+                status = "overdue" if (today - doc["due"]).days > 0 else "due"
+            if balance > 0 and doc["all_debit"] and doc["move_type"] in PAYABLE_INVOICE_TYPES:
+                pay_kind = "invoice"
+            elif balance < 0 and doc["all_credit"]:
+                pay_kind = "credit"
+            else:
+                pay_kind = None
+            payable = pay_kind is not None and status in ("due", "overdue", "credit")
+            refusal = None
+            if not payable:
+                if status in ("settled_later", "disputed"):
+                    refusal = status
+                elif status == "awaiting_payment":
+                    refusal = "reserved" if move_id in reserved else "awaiting"
+                else:
+                    refusal = "not_payable"
+            doc.update(status=status, pay_kind=pay_kind, payable=payable, refusal=refusal)
+        return docs
+
+    @api.model
+    def _refusal_text(self, doc, kind, settled=None):
+        """Why ``doc`` (a document of :meth:`_document_states`) cannot be paid (``kind``
+        ``"invoice"``) or set off (``"credit"``) now; ``settled``: :meth:`_settled_later` of it."""
+        name = doc["name"]
+        if doc["refusal"] == "settled_later" and (settled or {}).get(doc["move_id"]):
+            entry, day = settled[doc["move_id"]][0]
+            return self.env._(
+                "%(document)s is already settled by %(entry)s on %(date)s", document=name, entry=entry, date=day
+            )
+        if doc["pay_kind"] != kind:
+            if kind == "invoice":
+                if doc["balance"] > 0 and doc["move_type"] not in PAYABLE_INVOICE_TYPES:
+                    return self.env._("%(document)s is not one of your invoices", document=name)
+                return self.env._("%(invoice)s has nothing left to pay", invoice=name)
+            return self.env._("%(credit)s has no credit left", credit=name)
+        if doc["refusal"] == "disputed":
+            return self.env._("%(invoice)s is under dispute", invoice=name)
+        if doc["refusal"] == "reserved":
+            return self.env._("%(credit)s is being used by another payment", credit=name)
+        if doc["refusal"]:
+            return self.env._("%(invoice)s is awaiting payment confirmation", invoice=name)
+        return None
+
+    @api.model
+    def _payable_documents(self, partner, company, currency, companies, today=None):
+        """What PAY ALL takes in a section: every document that can be paid now (invoices) or set
+        off (credits), listed or not, and what it charges (the invoices, less the credits up to
+        them). The amounts are the documents' residuals: for a payable document, the stored ones.
+
+        :return: dict with ``invoices``, ``credit_docs`` (account.move), ``amount_invoices``,
+            ``amount_credits``, ``amount`` and ``document_count`` (open documents of the section)
+        """
+        today = today or self._today(company)
+        docs = self._document_states(self._section_documents(partner, company, currency, companies, today), today)
+        return self._pay_all(docs, currency)
+
+    @api.model
+    def _pay_all(self, docs, currency):
+        """:meth:`_payable_documents` of the section's documents ``docs`` (:meth:`_document_states`)."""
+        Move = self.env["account.move"].sudo()
+        invoices = [doc for doc in docs if doc["payable"] and doc["pay_kind"] == "invoice"]
+        credit_docs = [doc for doc in docs if doc["payable"] and doc["pay_kind"] == "credit"]
+        amount_invoices = currency.round(sum(doc["balance"] for doc in invoices))
+        amount_credits = currency.round(min(-sum(doc["balance"] for doc in credit_docs), amount_invoices))
+        return {
+            "invoices": Move.browse([doc["move_id"] for doc in invoices]),
+            "credit_docs": Move.browse([doc["move_id"] for doc in credit_docs]),
+            "amount_invoices": amount_invoices,
+            "amount_credits": amount_credits,
+            "amount": currency.round(amount_invoices - amount_credits),
+            "document_count": len(docs),
+        }
+
+    @api.model
+    def _selection_refusals(self, partner, company, currency, companies, invoices, credit_docs, today=None):
+        """Why each selected document cannot be paid (``invoices``) or set off (``credit_docs``)
+        now, by move (empty when the whole selection can be): the server's check of a TO PAY
+        selection, by the same definition as the rows' ``payable``."""
+        today = today or self._today(company)
+        partner = partner.commercial_partner_id
+        selected = invoices | credit_docs
+        docs = self._document_states(
+            self._section_documents(partner, company, currency, companies, today, move_ids=selected.ids), today
+        )
+        by_move = {doc["move_id"]: doc for doc in docs}
+        settled = self._settled_later(
+            selected.browse([doc["move_id"] for doc in docs if doc["refusal"] == "settled_later"]), {company.id: today}
+        )
+        refusals = {}
+        for kind, moves in (("invoice", invoices), ("credit", credit_docs)):
+            for move in moves:
+                doc = by_move.get(move.id)
+                if kind == "invoice" and (
+                    move.move_type not in PAYABLE_INVOICE_TYPES or move.commercial_partner_id != partner
+                ):
+                    reason = self.env._("%(document)s is not one of your invoices", document=move.name)
+                elif kind == "credit" and move.commercial_partner_id != partner:
+                    reason = self.env._("%(document)s is not one of your credits", document=move.name)
+                elif kind == "invoice" and (move.company_id != company or move.currency_id != currency):
+                    reason = self.env._("%(invoice)s is not in %(currency)s", invoice=move.name, currency=currency.name)
+                elif move.company_id != company or (move.currency_id != currency and not doc):
+                    reason = self.env._("%(credit)s is not in %(currency)s", credit=move.name, currency=currency.name)
+                elif not doc and move.date > today:
+                    reason = self.env._("%(document)s is dated %(date)s", document=move.name, date=move.date)
+                elif not doc:
+                    reason = (
+                        self.env._("%(invoice)s has nothing left to pay", invoice=move.name)
+                        if kind == "invoice"
+                        else self.env._("%(credit)s has no credit left", credit=move.name)
+                    )
+                else:
+                    reason = self._refusal_text(doc, kind, settled)
+                if reason:
+                    refusals[move] = reason
+        return refusals
+
+    @api.model
+    def _payable_lines(self, partner, company, currency, moves, companies):
+        """Open receivable lines of ``moves`` in ``partner``'s account (one section), from the
+        stored residuals (what a payment reconciles): list of dicts ``id, move_id, residual, due,
+        account_id`` by due date."""
+        query = SQL(
+            """
+            SELECT aml.id, aml.move_id, aml.amount_residual_currency, COALESCE(aml.date_maturity, aml.date),
+                   aml.account_id
+              FROM account_move_line aml
+             WHERE %s AND aml.move_id = ANY(%s)
+          ORDER BY COALESCE(aml.date_maturity, aml.date), aml.move_id, aml.id
+            """,
+            self._open_lines_where(partner, companies, company, currency),
+            moves.ids or [0],
+        )
+        self._flush()
+        return [
+            {"id": line_id, "move_id": move_id, "residual": currency.round(residual), "due": due, "account_id": account}
+            for line_id, move_id, residual, due, account in self.env.execute_query(query)
+        ]
+
+    @api.model
+    def _live_payment_moves(self, moves):
+        """Moves in an online payment that may have taken the money: pending or authorized, or
+        done and not yet posted (one query)."""
+        if not moves:
+            return moves
+        groups = (
+            self.env["payment.transaction"]
+            .sudo()
+            ._read_group([("invoice_ids", "in", moves.ids), *LIVE_TX_DOMAIN], ["invoice_ids"])
+        )
+        return moves & self.env["account.move"].sudo().browse([g[0].id for g in groups])
+
+    @api.model
+    def _reserved_credits(self, credit_docs):
+        """Credits set off by a TO PAY payment whose transaction is pending, authorized, or done
+        and not yet posted (read from ``payer.payment.line``, one query)."""
+        if not credit_docs:
+            return credit_docs
+        lines = (
+            self.env["payer.payment.line"]
+            .sudo()
+            .search(
+                [
+                    ("move_id", "in", credit_docs.ids),
+                    ("kind", "=", "credit"),
+                    ("payer_payment_id.state", "=", "processing"),
+                    ("payer_payment_id.transaction_ids", "any", LIVE_TX_DOMAIN),
+                ]
+            )
+        )
+        return lines.move_id
+
     # ------------------------------------------------------------------ rows
 
     @api.model
@@ -369,89 +653,84 @@ class PayerPortalLedger(models.AbstractModel):
         ``settled_later`` and, in ``settled_later``, the (reference, date) of those settlements.
         ``question_open``: the customer asked a question on the document that is not answered yet
         (``account.move.payer_question_open``, read for all the rows in one query).
+        ``payable``, ``pay_kind``: see :meth:`_document_states`; ``reason``: why it cannot be
+        paid now (``None`` when it can); ``to_pay``: listed in TO PAY (an invoice, payable or
+        not, or a credit that can be set off); ``dispute``: its open dispute.
         """
         companies = self._companies_for(partner, companies)
         if company not in companies:
             return []
         today = today or self._today(company)
-        scope = self._receivable_scope(partner)
-        query = SQL(
-            """
-            WITH docs AS (
-                SELECT open_line.move_id,
-                       MIN(open_line.due) AS due,
-                       SUM(open_line.residual) AS balance,
-                       BOOL_OR(open_line.later != 0) AS settled_later
-                  FROM (%(open_lines)s) open_line
-              GROUP BY open_line.move_id
-              ORDER BY due, open_line.move_id
-                 LIMIT %(limit)s OFFSET %(offset)s
-            )
-            SELECT docs.move_id, docs.due, docs.balance, SUM(line.amount_currency), docs.settled_later
-              FROM docs
-              JOIN account_move_line line
-                ON line.move_id = docs.move_id
-               AND line.account_id = ANY(%(accounts)s)
-               AND line.currency_id = %(currency)s
-               AND line.partner_id = ANY(%(partners)s)
-          GROUP BY docs.move_id, docs.due, docs.balance, docs.settled_later
-          ORDER BY docs.due, docs.move_id
-            """,
-            open_lines=self._open_lines_as_of_sql(
-                partner, companies, {company.id: today}, company=company, currency=currency, scope=scope
-            ),
-            limit=limit,
-            offset=offset,
-            currency=currency.id,
-            accounts=scope[0],
-            partners=scope[1],
+        docs = self._document_states(
+            self._section_documents(partner, company, currency, companies, today, limit=limit, offset=offset), today
         )
-        self._flush()
-        result = self.env.execute_query(query)
-        moves = self.env["account.move"].sudo().browse([r[0] for r in result])
-        settled_later = self._settled_later(moves.browse([r[0] for r in result if r[4]]), {company.id: today})
-        awaiting = self._awaiting_payment_moves(moves)
-        disputed = self._disputed_moves(moves)
+        return self._rows_of(docs, company, currency, today)
+
+    @api.model
+    def _rows_of(self, docs, company, currency, today):
+        """The rows (see :meth:`_get_rows`) of the documents ``docs`` (:meth:`_document_states`)."""
+        moves = self.env["account.move"].sudo().browse([doc["move_id"] for doc in docs])
+        settled_later = self._settled_later(
+            moves.browse([doc["move_id"] for doc in docs if doc["settled_later"]]), {company.id: today}
+        )
         question_open = moves.filtered("payer_question_open")  # one query for the rows
+        disputes = self._open_disputes(moves.browse([doc["move_id"] for doc in docs if doc["disputed"]]))
         rows = []
-        for (move_id, due, balance, amount, _later), move in zip(result, moves, strict=True):
-            balance, amount = currency.round(balance), currency.round(amount)
-            days = max((today - due).days, 0)
-            if move_id in settled_later:
-                # settled by an entry dated after today: open today, but nothing left to pay
-                status = "settled_later"
-            elif balance < 0:
-                status = "awaiting_payment" if move in awaiting else "credit"
-            elif move in disputed:
-                status = "disputed"
-            elif move in awaiting or move.payment_state == "in_payment":
-                status = "awaiting_payment"
-            else:
-                status = "overdue" if days > 0 else "due"
+        for doc, move in zip(docs, moves, strict=True):
+            balance = doc["balance"]
+            days = max((today - doc["due"]).days, 0)
             rows.append(
                 {
                     "move": move,
                     "kind": self._document_kind(move),
                     "date": move.invoice_date or move.date,
-                    "activity": move.name,
-                    "due_date": due,
+                    "activity": doc["name"],
+                    "due_date": doc["due"],
                     "days_overdue": days if balance > 0 else 0,
-                    "status": status,
-                    "amount": amount,
-                    "payment": currency.round(amount - balance),
+                    "status": doc["status"],
+                    "amount": doc["amount"],
+                    "payment": currency.round(doc["amount"] - balance),
                     "balance": balance,
                     "currency": currency,
-                    "settled_later": settled_later.get(move_id, []),
+                    "settled_later": settled_later.get(move.id, []),
                     "question_open": move in question_open,
+                    "payable": doc["payable"],
+                    "pay_kind": doc["pay_kind"],
+                    "reason": None
+                    if doc["payable"]
+                    else self._refusal_text(doc, doc["pay_kind"] or "invoice", settled_later),
+                    "to_pay": doc["payable"] or (balance > 0 and doc["move_type"] in PAYABLE_INVOICE_TYPES),
+                    "dispute": disputes.get(move.id),
                 }
             )
         self._add_files(rows)
         return rows
 
     @api.model
+    def _to_pay(self, partner, company, currency, companies=None, today=None, limit=None):
+        """What the TO PAY tab of a section shows: its first ``limit`` documents to pay or set off
+        (``rows``, each with its ``payable`` flag), and PAY ALL over every payable document of the
+        section (``pay_all``: :meth:`_payable_documents`); ``limited``: not every one is listed."""
+        companies = self._companies_for(partner, companies)
+        if company not in companies:
+            return {"rows": [], "pay_all": self._pay_all([], currency), "limited": False}
+        today = today or self._today(company)
+        # Every document of the section, read once: PAY ALL takes them all, the tab lists the first.
+        docs = self._document_states(self._section_documents(partner, company, currency, companies, today), today)
+        listed = docs if limit is None else docs[:limit]
+        rows = self._rows_of(listed, company, currency, today)
+        return {
+            "rows": [row for row in rows if row["to_pay"]],
+            "pay_all": self._pay_all(docs, currency),
+            "limited": len(listed) < len(docs),
+        }
+
+    @api.model
     def _document_kind(self, move):
         if move.move_type == "out_invoice":
             return "invoice"
+        if move.move_type == "out_receipt":
+            return "receipt"
         if move.move_type == "out_refund":
             return "credit_note"
         if move.origin_payment_id or move.statement_line_id:
@@ -467,30 +746,21 @@ class PayerPortalLedger(models.AbstractModel):
         return moves.sudo().filtered_domain([("payer_dispute_open", "=", True)])
 
     @api.model
+    def _open_disputes(self, moves):
+        """The open dispute of each of ``moves``, by move id (one query)."""
+        if not moves:
+            return {}
+        disputes = self.env["payer.dispute"].sudo().search([("move_id", "in", moves.ids), ("is_open", "=", True)])
+        return {dispute.move_id.id: dispute for dispute in disputes.sorted("id", reverse=True)}
+
+    @api.model
     def _awaiting_payment_moves(self, moves):
         """Moves with an online payment that is pending or authorized (not yet confirmed) or done
-        but not yet posted, and credits that such a payment sets off."""
+        but not yet posted, and credits that such a TO PAY payment sets off."""
         if not moves:
             return moves
-        groups = (
-            self.env["payment.transaction"]
-            .sudo()
-            ._read_group(
-                [
-                    ("invoice_ids", "in", moves.ids),
-                    "|",
-                    ("state", "in", ("pending", "authorized")),
-                    # confirmed by the provider, its payment not posted yet
-                    "&",
-                    ("state", "=", "done"),
-                    ("is_post_processed", "=", False),
-                ],
-                ["invoice_ids"],
-            )
-        )
-        awaiting = moves & self.env["account.move"].sudo().browse([g[0].id for g in groups])
-        # Credits set off by a payment awaiting confirmation are taken too (see payer.payment).
-        return awaiting | self.env["payer.payment"]._reserved_credits(moves - awaiting)
+        awaiting = self._live_payment_moves(moves)
+        return awaiting | self._reserved_credits(moves - awaiting)
 
     @api.model
     def _visible_messages_domain(self):

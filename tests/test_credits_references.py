@@ -58,6 +58,7 @@ class TestCreditsAndReferences(PayerPaymentCommon, HttpCase):
             "nothing was set off yet",
         )
         # TO PAY: the credits the selection would use are "to set off", negative.
+        page = self._page(f"/my/payer-portal/to-pay?section={self.company.id}-USD")
         totals = page.xpath("//section[@data-currency='USD']//*[contains(@class, 'o_payer_pay_totals')]")[0]
         self.assertIn("Credits to set off:", _text(totals))
         self.assertNotIn("Credits set off", _text(totals))

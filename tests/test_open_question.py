@@ -30,19 +30,18 @@ class TestOpenQuestion(PayerPortalCommon, HttpCase):
 
     def _badges(self):
         """Per table (Balance, TO PAY): the activities of the rows that show an open question."""
-        page = html.fromstring(self.url_open("/my/payer-portal").content)
-        usd = page.xpath("//section[@data-currency='USD']")[0]
-        return {
-            table: {
+        badges = {}
+        for url, table, attribute in (
+            ("/my/payer-portal", "o_payer_balance_table", "data-activity"),
+            (f"/my/payer-portal/to-pay?section={self.company.id}-USD", "o_payer_to_pay_table", "data-pay-activity"),
+        ):
+            usd = html.fromstring(self.url_open(url).content).xpath("//section[@data-currency='USD']")[0]
+            badges[table] = {
                 row.get(attribute)
                 for row in usd.xpath(f".//table[contains(@class, '{table}')]//tbody/tr")
                 if row.xpath(".//*[contains(@class, 'o_payer_question_open')]")
             }
-            for table, attribute in (
-                ("o_payer_balance_table", "data-activity"),
-                ("o_payer_to_pay_table", "data-pay-activity"),
-            )
-        }
+        return badges
 
     def test_open_question_until_its_todo_is_done(self):
         self.assertFalse(self.invoice.payer_question_open)

@@ -1,6 +1,8 @@
 import json
 from datetime import datetime, time, timedelta
 
+from lxml import html
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import Request
 from odoo.tests import HttpCase, tagged
@@ -380,8 +382,18 @@ class TestPayerDisputePortal(PayerDisputeCommon, HttpCase):
     def test_menu_is_on_the_balance_rows_and_the_invoice_page(self):
         response = self.url_open("/my/payer-portal")
         self.assertEqual(response.status_code, 200)
-        self.assertIn(f"/my/payer-portal/invoice/{self.invoice.id}/dispute", response.text)
-        self.assertIn(f"/my/payer-portal/invoice/{self.invoice.id}/question", response.text)
+        page = html.fromstring(response.content)
+        # The row has the menu's button (its invoice in `value`); the menu is rendered once per page
+        # and takes the invoice of the row whose button is pressed (the dispute tours press it).
+        row = f"//tr[@data-activity='{self.invoice.name}']"
+        [toggle] = page.xpath(f"{row}//button[hasclass('o_payer_invoice_menu_toggle')]")
+        self.assertEqual(toggle.get("value"), str(self.invoice.id))
+        self.assertEqual(toggle.get("aria-label"), f"Actions for {self.invoice.name}")
+        [menu] = page.xpath("//ul[hasclass('o_payer_row_menu_items')]")
+        self.assertEqual(
+            menu.xpath(".//a/@href"),
+            ["/my/payer-portal/invoice/0/question", "/my/payer-portal/disputes", "/my/payer-portal/invoice/0/dispute"],
+        )
         response = self.url_open(self.invoice.get_portal_url())
         self.assertEqual(response.status_code, 200)
         self.assertIn(f"/my/payer-portal/invoice/{self.invoice.id}/dispute", response.text)

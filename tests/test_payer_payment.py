@@ -1,4 +1,5 @@
 import json
+import re
 import unittest
 from unittest.mock import patch
 
@@ -435,9 +436,13 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
         cls.eur_invoice = cls._invoice(90.0, days_late=3, currency=cls.eur, today=cls.today)
         cls.other_invoice = cls._invoice(55.0, days_late=3, partner=cls.other_customer, today=cls.today)
 
-    def _csrf(self, url="/my/payer-portal"):
-        page = html.fromstring(self.url_open(url).content)
-        return page.xpath("//form[contains(@class, 'o_payer_to_pay_form')]//input[@name='csrf_token']/@value")[0]
+    def _to_pay_url(self, currency=None):
+        return f"/my/payer-portal/to-pay?section={self.company.id}-{(currency or self.usd).name}"
+
+    def _csrf(self, url=None):
+        """The CSRF token of the visitor's session, as the page gives it to its forms and scripts."""
+        content = self.url_open(url or "/my/payer-portal").text
+        return re.search(r'csrf_token: "([^"]+)"', content).group(1)
 
     def _post_selection(self, invoices=(), credit_docs=(), currency=None, mode="selected", csrf=True):
         data = {
@@ -461,7 +466,7 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
 
     def test_to_pay_tab_lists_payable_documents(self):
         self.authenticate("payer_paula", "payer_paula")
-        page = html.fromstring(self.url_open("/my/payer-portal").content)
+        page = html.fromstring(self.url_open(self._to_pay_url()).content)
         usd = page.xpath(f"//section[@data-currency='{self.usd.name}']")[0]
         checks = {
             row.get("data-pay-activity"): row.xpath(".//input[contains(@class, 'o_payer_pay_check')]")[0]
@@ -471,6 +476,7 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
         self.assertEqual(checks[self.credit_note.name].get("name"), "credit_ids")
         self.assertIsNotNone(checks[self.credit_note.name].get("checked"), "credits are set off by default")
         self.assertIsNone(checks[self.invoice_a.name].get("checked"))
+        page = html.fromstring(self.url_open("/my/payer-portal").content)
         self.assertTrue(page.xpath("//nav[contains(@class, 'o_payer_currency_switcher')]"))
 
     def test_to_pay_lists_documents_beyond_the_balance_page(self):
@@ -480,6 +486,8 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
         page = html.fromstring(self.url_open("/my/payer-portal").content)
         usd = page.xpath(f"//section[@data-currency='{self.usd.name}']")[0]
         self.assertEqual(len(usd.xpath(".//tr[@data-activity]")), 50, "the Balance tab shows a page")
+        page = html.fromstring(self.url_open(self._to_pay_url()).content)
+        usd = page.xpath(f"//section[@data-currency='{self.usd.name}']")[0]
         self.assertEqual(len(usd.xpath(".//tr[@data-pay-activity]")), 58, "TO PAY lists them all")
         self.assertFalse(usd.xpath(".//*[contains(@class, 'o_payer_pay_limited')]"))
 
@@ -671,7 +679,8 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
         manager = self._account_manager("payer_pay_manager")
         self.authenticate(manager.login, manager.login)
         self.url_open(f"/my/payer-portal/preview/{self.customer.id}")
-        page = html.fromstring(self.url_open("/my/payer-portal").content)
+        page = html.fromstring(self.url_open(self._to_pay_url()).content)
+        self.assertTrue(page.xpath("//form[contains(@class, 'o_payer_to_pay_form')]"), "TO PAY is shown")
         self.assertFalse(page.xpath("//button[contains(@class, 'o_payer_pay_selected')]"))
         self.assertEqual(self._post_selection([self.invoice_a]).status_code, 403)
         self.assertFalse(self._new_payment())

@@ -1,5 +1,6 @@
 """Review of TO PAY: money safety and security (each failing test proves a bug, see its docstring)."""
 
+import re
 from datetime import timedelta
 
 from lxml import html
@@ -276,8 +277,7 @@ class TestPayerPaymentReviewPortal(PayerPaymentCommon, HttpCase):
         cls.invoice_a = cls._invoice(300.0, days_late=20, today=cls.today)
 
     def _csrf(self):
-        page = html.fromstring(self.url_open("/my/payer-portal").content)
-        return page.xpath("//form[contains(@class, 'o_payer_to_pay_form')]//input[@name='csrf_token']/@value")[0]
+        return re.search(r'csrf_token: "([^"]+)"', self.url_open("/my/payer-portal").text).group(1)
 
     def _rpc(self, payment, **params):
         values = {
@@ -345,7 +345,8 @@ class TestPayerPaymentReviewPortal(PayerPaymentCommon, HttpCase):
         manager = self._account_manager("payer_review_manager")
         self.authenticate(manager.login, manager.login)
         self.url_open(f"/my/payer-portal/preview/{self.customer.id}")
-        csrf = html.fromstring(self.url_open("/my/payer-portal").content).xpath("//input[@name='csrf_token']/@value")
+        to_pay = self.url_open(f"/my/payer-portal/to-pay?section={self.company.id}-USD").content
+        csrf = html.fromstring(to_pay).xpath("//input[@name='csrf_token']/@value")
         data = {"csrf_token": csrf[0] if csrf else "", "email": "manager@example.com"}
         for suffix in ("", "/done"):
             self.assertEqual(self.url_open(f"/my/payer-portal/pay/{payment.id}{suffix}").status_code, 403, suffix)

@@ -47,7 +47,7 @@ class TestPayerReviewAccess(PayerPortalCommon, HttpCase):
         )
         self.authenticate("review_manager_a", "review_manager_a")
         response = self.url_open(f"/my/payer-portal/preview/{self.customer_b.id}")
-        shown = 'data-amount="444.00"' in response.text and self.customer_b.name in response.text
+        shown = "444.00" in response.text and self.customer_b.name in response.text
         self.assertFalse(shown, "company B's customer and invoice are shown to company A's user")
         self.assertNotEqual(response.status_code, 200)
 

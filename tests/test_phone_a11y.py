@@ -172,7 +172,7 @@ class TestPayerNavigation(PayerPaymentCommon, HttpCase):
 
     def test_pay_all_says_what_it_charges_and_what_it_leaves_out(self):
         self._dispute(self.invoice_b)
-        page = self._page("/my/payer-portal")
+        page = self._page(f"/my/payer-portal/to-pay?section={self.company.id}-USD")
         [form] = page.xpath("//form[hasclass('o_payer_to_pay_form')]")
         [amount] = form.xpath(".//*[hasclass('o_payer_pay_all_amount')]")
         self.assertEqual(amount.get("data-value"), "250.00", "the invoice not disputed, less the credit")
@@ -185,7 +185,7 @@ class TestPayerNavigation(PayerPaymentCommon, HttpCase):
     def test_pay_all_is_disabled_with_a_plain_message_when_nothing_can_be_paid(self):
         self._dispute(self.invoice_a)
         self._dispute(self.invoice_b)
-        page = self._page("/my/payer-portal")
+        page = self._page(f"/my/payer-portal/to-pay?section={self.company.id}-USD")
         [form] = page.xpath("//form[hasclass('o_payer_to_pay_form')]")
         self.assertTrue(form.xpath(".//button[hasclass('o_payer_pay_all')]/@disabled"))
         message = " ".join(form.xpath("string(.//*[hasclass('o_payer_pay_nothing')])").split())

@@ -106,7 +106,7 @@ class TestPositionAsOfToday(StatementsSettleCommon):
     def test_pay_all_leaves_what_is_settled_or_dated_after_today(self):
         other = self._invoice(60.0, days_late=3)
         with freeze_time(NOON):
-            payable = self.env["payer.payment"]._payable_documents(self.customer, self.company, self.usd, self.company)
+            payable = self.Ledger._payable_documents(self.customer, self.company, self.usd, self.company)
             self.assertEqual(payable["invoices"], other)
             self.assertFalse(payable["credit_docs"], "a payment dated in three days is not set off today")
             payment = self.env["payer.payment"]._create_from_selection(
@@ -324,5 +324,8 @@ class TestPositionAsOfTodayPage(StatementsSettleCommon, HttpCase):
         self.assertEqual(row.get("data-balance"), "100.00")
         badge = " ".join(row.xpath("string(.//*[hasclass('o_payer_settled_later')])").split())
         self.assertIn(f"Settled by {payment.move_id.name} on", badge)
+        with freeze_time(NOON):
+            response = self.url_open(f"/my/payer-portal/to-pay?section={self.company.id}-USD")
+        page = html.fromstring(response.content)
         [check] = page.xpath("//tr[hasclass('o_payer_pay_row')]//input[hasclass('o_payer_pay_check')]")
         self.assertIsNotNone(check.get("disabled"), "not selectable")

@@ -85,4 +85,59 @@ export class PayerToPay extends Interaction {
     }
 }
 
+/**
+ * The TO PAY tab of a section loads when it is first opened: its link (the tab's own page, what a
+ * browser without JavaScript opens) is fetched as a fragment, rendered by the server, and put in
+ * the tab, where `PayerToPay` takes it over. Content already in the tab (after a refused
+ * selection) is not fetched again. If it cannot be fetched, the tab's page is opened instead.
+ */
+export class PayerToPayLoader extends Interaction {
+    static selector = ".o_payer_tab_to_pay";
+
+    setup() {
+        this.pane = document.querySelector(this.el.dataset.bsTarget);
+        this.loading = null;
+    }
+
+    start() {
+        if (this.pane?.querySelector(".o_payer_to_pay_loading")) {
+            this.addListener(this.el, "show.bs.tab", this.load);
+            if (this.pane.classList.contains("active")) {
+                this.load();
+            }
+        }
+    }
+
+    load() {
+        if (!this.loading) {
+            this.loading = this.fetchContent();
+        }
+        return this.loading;
+    }
+
+    async fetchContent() {
+        const url = new URL(this.el.getAttribute("href"), window.location.href);
+        url.searchParams.set("fragment", "1");
+        let html;
+        try {
+            const response = await this.waitFor(fetch(url, { credentials: "same-origin" }));
+            if (!response.ok || response.redirected) {
+                throw new Error(`TO PAY answered ${response.status}`);
+            }
+            html = await this.waitFor(response.text());
+        } catch {
+            window.location.assign(this.el.href);
+            return;
+        }
+        this.protectSyncAfterAsync(() => {
+            const template = document.createElement("template");
+            template.innerHTML = html.trim();
+            const content = template.content.firstElementChild;
+            this.pane.querySelector(".o_payer_to_pay_loading")?.remove();
+            this.insert(content, this.pane);
+        })();
+    }
+}
+
 registry.category("public.interactions").add("account_payer_portal.payer_to_pay", PayerToPay);
+registry.category("public.interactions").add("account_payer_portal.payer_to_pay_loader", PayerToPayLoader);

@@ -9,7 +9,7 @@ registry.category("web_tour.tours").add("account_payer_portal_dispute_customer",
     steps: () => [
         {
             content: "Open the menu of the first invoice",
-            trigger: `${FIRST} .o_payer_invoice_menu_toggle`,
+            trigger: `${FIRST} .o_payer_invoice_menu_toggle[data-bs-toggle]`,
             run: "click",
         },
         {
@@ -42,7 +42,7 @@ registry.category("web_tour.tours").add("account_payer_portal_dispute_customer",
         },
         {
             content: "Open the menu of the second invoice",
-            trigger: `${SECOND} .o_payer_invoice_menu_toggle`,
+            trigger: `${SECOND} .o_payer_invoice_menu_toggle[data-bs-toggle]`,
             run: "click",
         },
         {

@@ -5,7 +5,7 @@ registry.category("web_tour.tours").add("account_payer_portal_pay_guest", {
     steps: () => [
         {
             content: "Open the TO PAY tab of the USD section",
-            trigger: "section[data-currency='USD'] button.o_payer_tab_to_pay",
+            trigger: "section[data-currency='USD'] a.o_payer_tab_to_pay",
             run: "click",
         },
         {

@@ -187,7 +187,7 @@ registry.category("web_tour.tours").add("account_payer_portal_phone_pay", {
         axeCheck("Statement of account (Balance tab)", ".o_payer_portal"),
         {
             content: "Open the TO PAY tab of the USD section",
-            trigger: "section[data-currency='USD'] button.o_payer_tab_to_pay",
+            trigger: "section[data-currency='USD'] a.o_payer_tab_to_pay",
             run: "click",
         },
         {
@@ -382,14 +382,17 @@ registry.category("web_tour.tours").add("account_payer_portal_phone_dispute", {
     steps: () => [
         {
             content: "Open the menu of the first invoice",
-            trigger: `section[data-currency='USD'] ${FIRST} .o_payer_invoice_menu_toggle`,
+            trigger: `section[data-currency='USD'] ${FIRST} .o_payer_invoice_menu_toggle[data-bs-toggle]`,
             run: "click",
         },
         {
             content: "The menu's entries are on screen",
             trigger: `section[data-currency='USD'] ${FIRST} .dropdown-menu.show .o_payer_ask_question`,
             run() {
-                for (const item of this.anchor.closest(".dropdown-menu").querySelectorAll(".dropdown-item")) {
+                // (the page's one menu shows the entries of the row's invoice: "See the dispute" or
+                // "Raise a dispute")
+                const items = this.anchor.closest(".dropdown-menu").querySelectorAll(".dropdown-item");
+                for (const item of [...items].filter((el) => el.offsetParent)) {
                     assertInViewport(item);
                     assertTouchTarget(item);
                 }
@@ -441,7 +444,7 @@ registry.category("web_tour.tours").add("account_payer_portal_phone_dispute", {
         axeCheck("Statement of account with a question open", `section[data-currency='USD'] ${FIRST}`),
         {
             content: "Open the menu of the second invoice",
-            trigger: `section[data-currency='USD'] ${SECOND} .o_payer_invoice_menu_toggle`,
+            trigger: `section[data-currency='USD'] ${SECOND} .o_payer_invoice_menu_toggle[data-bs-toggle]`,
             run: "click",
         },
         {
