@@ -12,6 +12,8 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 PAGE_SIZE = 50
+# Documents whose PDF and Odoo page the statement of account links: invoices, sales receipts, credit notes.
+DOCUMENT_PAGE_TYPES = ("out_invoice", "out_receipt", "out_refund")
 
 
 LINK_SESSION_KEY = "payer_portal_link"
@@ -259,7 +261,9 @@ class PayerPortal(CustomerPortal):
     @http.route("/my/payer-portal/document/<int:move_id>/pdf", type="http", auth="public", website=True, readonly=True)
     def payer_portal_document_pdf(self, move_id, **kw):
         partner = self._payer_portal_partner()
-        move = request.env["payer.portal.ledger"]._check_document(partner, move_id, self._payer_portal_companies())
+        move = request.env["payer.portal.ledger"]._check_document(
+            partner, move_id, self._payer_portal_companies(), move_types=DOCUMENT_PAGE_TYPES
+        )
         if not move:
             raise request.not_found()
         # Odoo computes each line's section (``parent_id``) while printing; computed for a few lines
@@ -284,7 +288,9 @@ class PayerPortal(CustomerPortal):
         (a guest by signed link too): its access token is made here, on the first visit, not while
         the pages that link to it are shown (they read only, on a read replica when there is one)."""
         partner = self._payer_portal_partner()
-        move = request.env["payer.portal.ledger"]._check_document(partner, move_id, self._payer_portal_companies())
+        move = request.env["payer.portal.ledger"]._check_document(
+            partner, move_id, self._payer_portal_companies(), move_types=DOCUMENT_PAGE_TYPES
+        )
         if not move:
             raise request.not_found()
         return request.redirect(move.get_portal_url())

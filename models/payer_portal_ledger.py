@@ -797,18 +797,19 @@ class PayerPortalLedger(models.AbstractModel):
         files = self._customer_files(moves)
         for row in rows:
             row["attachments"] = files.get(row["move"].id, self.env["ir.attachment"].sudo())
-            row["has_pdf"] = row["kind"] in ("invoice", "credit_note")
+            row["has_pdf"] = row["kind"] in ("invoice", "receipt", "credit_note")
 
     @api.model
-    def _check_document(self, partner, move_id, companies=None):
-        """The posted invoice or credit note ``move_id`` if it belongs to ``partner``'s account
-        (in the given companies), else an empty recordset: the one access check of file routes."""
+    def _check_document(self, partner, move_id, companies=None, move_types=("out_invoice", "out_refund")):
+        """The posted invoice or credit note ``move_id`` (a document of ``move_types``) if it
+        belongs to ``partner``'s account (in the given companies), else an empty recordset: the
+        one access check of document routes."""
         companies = self._companies_for(partner, companies)
         move = self.env["account.move"].sudo().browse(int(move_id)).exists()
         if (
             not move
             or move.state != "posted"
-            or move.move_type not in ("out_invoice", "out_refund")
+            or move.move_type not in move_types
             or move.commercial_partner_id != partner.commercial_partner_id
             or move.company_id not in companies
         ):

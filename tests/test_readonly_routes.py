@@ -11,6 +11,7 @@ read-only cursor, never a second try on the read/write one.
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from lxml import html
 
 from odoo import http
 from odoo.tests import HttpCase, tagged
@@ -159,3 +160,23 @@ class TestReadonlyRoutes(PayerPortalCommon, HttpCase):
         self.assertFalse(other.access_token)
         self.url_open("/web/session/logout")
         self._cursors(f"/my/payer-portal/invoice/{self.invoice.id}", expected_status=404)
+
+    def test_a_guest_by_link_opens_an_invoice_and_a_sales_receipt_from_the_statement(self):
+        # The Balance tab links each document to Odoo's page through the payer portal, which a guest
+        # by signed link may follow (Odoo's /my/invoices/<id> alone asks a guest to log in).
+        receipt = self._invoice(45.0, days_late=1, move_type="out_receipt")
+        access = self.env["payer.portal.access"]._for_partner(self.customer, self.company)
+        page = html.fromstring(self.assertReadonly(access._link_path()).content)
+        for move in (self.invoice, receipt):
+            with self.subTest(document=move.name):
+                [row] = page.xpath(f"//tr[@data-activity='{move.name}']")
+                [link] = row.xpath(".//a[contains(@class, 'o_payer_activity')]/@href")
+                self.assertEqual(link, f"/my/payer-portal/invoice/{move.id}")
+                _seen, response = self._cursors(link, expected_status=303)
+                with freeze_time(TODAY):
+                    document = self.url_open(response.headers["Location"])
+                self.assertEqual(document.status_code, 200)
+                self.assertIn(move.name, document.text)
+                self.assertNotIn("/web/login", document.url)
+                [pdf] = row.xpath(".//a[contains(@class, 'o_payer_file_pdf')]/@href")
+                self.assertIn(move.name, self.assertReadonly(pdf).text)
