@@ -12,8 +12,9 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 PAGE_SIZE = 50
-# Documents whose PDF and Odoo page the statement of account links: invoices, sales receipts, credit notes.
-DOCUMENT_PAGE_TYPES = ("out_invoice", "out_receipt", "out_refund")
+# Documents whose PDF the statement of account offers: invoices, sales receipts, credit notes (Odoo's
+# portal has a page for invoices and credit notes only).
+DOCUMENT_PDF_TYPES = ("out_invoice", "out_receipt", "out_refund")
 
 
 LINK_SESSION_KEY = "payer_portal_link"
@@ -262,7 +263,7 @@ class PayerPortal(CustomerPortal):
     def payer_portal_document_pdf(self, move_id, **kw):
         partner = self._payer_portal_partner()
         move = request.env["payer.portal.ledger"]._check_document(
-            partner, move_id, self._payer_portal_companies(), move_types=DOCUMENT_PAGE_TYPES
+            partner, move_id, self._payer_portal_companies(), move_types=DOCUMENT_PDF_TYPES
         )
         if not move:
             raise request.not_found()
@@ -288,9 +289,7 @@ class PayerPortal(CustomerPortal):
         (a guest by signed link too): its access token is made here, on the first visit, not while
         the pages that link to it are shown (they read only, on a read replica when there is one)."""
         partner = self._payer_portal_partner()
-        move = request.env["payer.portal.ledger"]._check_document(
-            partner, move_id, self._payer_portal_companies(), move_types=DOCUMENT_PAGE_TYPES
-        )
+        move = request.env["payer.portal.ledger"]._check_document(partner, move_id, self._payer_portal_companies())
         if not move:
             raise request.not_found()
         return request.redirect(move.get_portal_url())

@@ -162,21 +162,25 @@ class TestReadonlyRoutes(PayerPortalCommon, HttpCase):
         self._cursors(f"/my/payer-portal/invoice/{self.invoice.id}", expected_status=404)
 
     def test_a_guest_by_link_opens_an_invoice_and_a_sales_receipt_from_the_statement(self):
-        # The Balance tab links each document to Odoo's page through the payer portal, which a guest
-        # by signed link may follow (Odoo's /my/invoices/<id> alone asks a guest to log in).
+        # The Balance tab links an invoice to Odoo's page through the payer portal, which a guest by
+        # signed link may follow (Odoo's /my/invoices/<id> alone asks a guest to log in). A sales
+        # receipt, which has no page in Odoo's portal, offers its PDF.
         receipt = self._invoice(45.0, days_late=1, move_type="out_receipt")
         access = self.env["payer.portal.access"]._for_partner(self.customer, self.company)
         page = html.fromstring(self.assertReadonly(access._link_path()).content)
-        for move in (self.invoice, receipt):
+        [row] = page.xpath(f"//tr[@data-activity='{self.invoice.name}']")
+        [link] = row.xpath(".//a[contains(@class, 'o_payer_activity')]/@href")
+        self.assertEqual(link, f"/my/payer-portal/invoice/{self.invoice.id}")
+        _seen, response = self._cursors(link, expected_status=303)
+        with freeze_time(TODAY):
+            document = self.url_open(response.headers["Location"])
+        self.assertEqual(document.status_code, 200)
+        self.assertIn(self.invoice.name, document.text)
+        self.assertNotIn("/web/login", document.url)
+        [receipt_row] = page.xpath(f"//tr[@data-activity='{receipt.name}']")
+        self.assertFalse(receipt_row.xpath(".//a[contains(@class, 'o_payer_activity')]"))
+        self._cursors(f"/my/payer-portal/invoice/{receipt.id}", expected_status=404)
+        for move, document_row in ((self.invoice, row), (receipt, receipt_row)):
             with self.subTest(document=move.name):
-                [row] = page.xpath(f"//tr[@data-activity='{move.name}']")
-                [link] = row.xpath(".//a[contains(@class, 'o_payer_activity')]/@href")
-                self.assertEqual(link, f"/my/payer-portal/invoice/{move.id}")
-                _seen, response = self._cursors(link, expected_status=303)
-                with freeze_time(TODAY):
-                    document = self.url_open(response.headers["Location"])
-                self.assertEqual(document.status_code, 200)
-                self.assertIn(move.name, document.text)
-                self.assertNotIn("/web/login", document.url)
-                [pdf] = row.xpath(".//a[contains(@class, 'o_payer_file_pdf')]/@href")
+                [pdf] = document_row.xpath(".//a[contains(@class, 'o_payer_file_pdf')]/@href")
                 self.assertIn(move.name, self.assertReadonly(pdf).text)
