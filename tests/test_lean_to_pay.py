@@ -172,11 +172,7 @@ class TestToPayRoute(PayerPaymentCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.today = cls.Ledger._today(cls.company)
-        cls.invoice_a = cls._invoice(300.0, days_late=20, today=cls.today)
-        cls.invoice_b = cls._invoice(200.0, days_late=-5, today=cls.today)
-        cls.credit_note = cls._invoice(50.0, move_type="out_refund", today=cls.today)
-        cls.eur_invoice = cls._invoice(90.0, days_late=3, currency=cls.eur, today=cls.today)
+        cls._portal_documents()
         cls.usd_key = f"{cls.company.id}-{cls.usd.name}"
 
     def _get(self, url, status=200):

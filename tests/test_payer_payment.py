@@ -39,6 +39,16 @@ class PayerPaymentCommon(PayerPortalCommon):
         cls.provider = provider
         cls.Payment = cls.env["payer.payment"]
 
+    @classmethod
+    def _portal_documents(cls):
+        """Two USD invoices (20 days late, due in 5 days), a USD credit note and a EUR invoice,
+        dated from the company's real today (the browser of the tours lives in it)."""
+        cls.today = cls.Ledger._today(cls.company)
+        cls.invoice_a = cls._invoice(300.0, days_late=20, today=cls.today)
+        cls.invoice_b = cls._invoice(200.0, days_late=-5, today=cls.today)
+        cls.credit_note = cls._invoice(50.0, move_type="out_refund", today=cls.today)
+        cls.eur_invoice = cls._invoice(90.0, days_late=3, currency=cls.eur, today=cls.today)
+
     def _select(self, invoices=(), credit_docs=(), currency=None, partner=None, **kw):
         payment = self.Payment._create_from_selection(
             partner or self.customer,
@@ -429,11 +439,7 @@ class TestPayerPaymentPortal(PayerPaymentCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.today = cls.Ledger._today(cls.company)
-        cls.invoice_a = cls._invoice(300.0, days_late=20, today=cls.today)
-        cls.invoice_b = cls._invoice(200.0, days_late=-5, today=cls.today)
-        cls.credit_note = cls._invoice(50.0, move_type="out_refund", today=cls.today)
-        cls.eur_invoice = cls._invoice(90.0, days_late=3, currency=cls.eur, today=cls.today)
+        cls._portal_documents()
         cls.other_invoice = cls._invoice(55.0, days_late=3, partner=cls.other_customer, today=cls.today)
 
     def _to_pay_url(self, currency=None):
