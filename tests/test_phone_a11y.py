@@ -178,7 +178,7 @@ class TestPayerNavigation(PayerPaymentCommon, HttpCase):
         self.assertEqual(amount.get("data-value"), "250.00", "the invoice not disputed, less the credit")
         left_out = " ".join(form.xpath("string(.//*[hasclass('o_payer_pay_all_left_out')])").split())
         self.assertIn(self.invoice_b.name, left_out)
-        self.assertIn("disputed", left_out.lower())
+        self.assertIn(f"{self.invoice_b.name} is under dispute", left_out)
         self.assertNotIn(self.invoice_a.name, left_out)
         self.assertFalse(form.xpath(".//button[hasclass('o_payer_pay_all')]/@disabled"))
 
