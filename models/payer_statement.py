@@ -112,6 +112,15 @@ class PayerStatement(models.AbstractModel):
         )
 
     @api.model
+    def _plan_without_jit(self):
+        """Run the rest of the transaction's queries without PostgreSQL's JIT compilation. The
+        statement's queries (a window over every movement of the period) are estimated expensive
+        enough for PostgreSQL to compile them, which took 1.7 s of a 1.9 s page at 10,000
+        movements (measured by `make bench`); they run in 0.15 s without it. A read-only
+        transaction (a read replica) may change it: ``SET LOCAL`` ends with the transaction."""
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+
+    @api.model
     def _first_move_date(self, company):
         """The date of the company's first posted journal entry (``None`` if there is none)."""
         rows = self.env.execute_query(
@@ -175,6 +184,7 @@ class PayerStatement(models.AbstractModel):
         partner = partner.commercial_partner_id
         self._check_period(company, date_from, date_to)
         self._flush_ledger()
+        self._plan_without_jit()
         where = self._lines_where(partner, company)
         balances = self._get_balances(where, date_from, date_to)
         aging = {
@@ -235,6 +245,7 @@ class PayerStatement(models.AbstractModel):
         partner = partner.commercial_partner_id
         self._check_period(company, date_from, date_to)
         self._flush_ledger()
+        self._plan_without_jit()
         balances = self._get_balances(self._lines_where(partner, company), date_from, date_to)
         return sum(amounts[4] for amounts in balances.values())
 
