@@ -28,6 +28,14 @@ class AccountMove(models.Model):
         "responsible is not done yet.",
     )
 
+    payer_payment_awaiting = fields.Boolean(
+        string="Awaiting a payment confirmation",
+        compute="_compute_payer_payment_awaiting",
+        help="An online payment of this document may have taken the money (pending, authorized, or "
+        "done and not yet posted), or such a payer portal payment sets this credit off: it cannot be "
+        "paid again until that payment ends.",
+    )
+
     def _auto_init(self):
         # No invoice is disputed at install: create the column empty rather than computing the
         # flag for every journal entry of the database.
@@ -47,6 +55,14 @@ class AccountMove(models.Model):
         for move in self:
             move.payer_dispute_open = any(d.state in OPEN_STATES for d in move.payer_dispute_ids)
 
+    @api.depends("transaction_ids.state", "transaction_ids.is_post_processed")
+    def _compute_payer_payment_awaiting(self):
+        # One look-up for every move being read: Odoo's invoice list asks each row whether it can
+        # be paid (``_has_to_be_paid``); the moves of the page are computed together.
+        awaiting = self.env["payer.portal.ledger"]._awaiting_payment_moves(self.sudo())
+        for move in self:
+            move.payer_payment_awaiting = move.id in awaiting.ids
+
     @api.depends("activity_ids")
     def _compute_payer_question_open(self):
         # One query for every move being read (the rows of a portal page are read together).
@@ -65,11 +81,7 @@ class AccountMove(models.Model):
     def _has_to_be_paid(self):
         # EXTENDS account_payment: no online payment of an invoice under dispute, or held by a
         # payment that may have taken the money (pending, authorized, done and not yet posted).
-        return (
-            super()._has_to_be_paid()
-            and not self.payer_dispute_open
-            and not self.env["payer.portal.ledger"]._awaiting_payment_moves(self)
-        )
+        return super()._has_to_be_paid() and not self.payer_dispute_open and not self.payer_payment_awaiting
 
     # ------------------------------------------------------------------ one live payment per document
 
