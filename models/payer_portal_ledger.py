@@ -782,7 +782,9 @@ class PayerPortalLedger(models.AbstractModel):
         messages = (
             self.env["mail.message"].sudo().search([*self._visible_messages_domain(), ("res_id", "in", moves.ids)])
         )
-        own_pdfs = moves.invoice_pdf_report_id
+        if not messages:  # most pages: no need to look for the documents' own PDFs
+            return {}
+        own_pdfs = moves.filtered(lambda move: move.id in set(messages.mapped("res_id"))).invoice_pdf_report_id
         files = {}
         for message in messages:
             files[message.res_id] = files.get(message.res_id, self.env["ir.attachment"].sudo()) | (
