@@ -4,7 +4,7 @@ from odoo.tools import plaintext2html
 from odoo.tools.sql import column_exists, create_column
 
 from .payer_dispute import OPEN_STATES
-from .payer_payment import STALE_TX_STATES, is_live_transaction
+from .payer_portal_ledger import STALE_TX_STATES, is_live_transaction
 
 
 class AccountMove(models.Model):

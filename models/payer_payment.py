@@ -9,18 +9,6 @@ from .payer_portal_ledger import LIVE_TX_STATES
 
 _logger = logging.getLogger(__name__)
 
-# Transactions that still may, or did, take the customer's money (``LIVE_TX_STATES``, and done
-# until Odoo has posted its payment: ``LIVE_TX_DOMAIN``, defined with the ledger, which reads them)
-# make a document unpayable until they end. Drafts and errors are replaced when the customer starts
-# again (see ``_release_stale_transactions``): at most one live transaction covers an invoice.
-STALE_TX_STATES = ("draft", "error")
-
-
-def is_live_transaction(tx):
-    """The transaction may have taken, or may take, the customer's money without a new action."""
-    return tx.state in LIVE_TX_STATES or (tx.state == "done" and not tx.is_post_processed)
-
-
 # First key of the advisory locks taken on documents being paid (the second is the move id).
 LOCK_NAMESPACE = 725_019
 

@@ -9,10 +9,19 @@ from odoo.tools import SQL, float_repr
 # open lines are all credits.
 PAYABLE_INVOICE_TYPES = ("out_invoice", "out_receipt")
 # Transactions that still may, or did, take the customer's money: they make a document unpayable
-# until they end (drafts and errors are replaced when the customer starts again).
+# until they end. Drafts and errors are replaced when the customer starts again (see
+# ``payer.payment._release_stale_transactions``): at most one live transaction covers an invoice.
 LIVE_TX_STATES = ("pending", "authorized")
-# A transaction that took the money is live until Odoo has posted its payment.
+STALE_TX_STATES = ("draft", "error")
+# A transaction that took the money is live until Odoo has posted its payment: the rule as a domain
+# (``LIVE_TX_DOMAIN``, for searches) and on a record (``is_live_transaction``).
 LIVE_TX_DOMAIN = ["|", ("state", "in", LIVE_TX_STATES), "&", ("state", "=", "done"), ("is_post_processed", "=", False)]
+
+
+def is_live_transaction(tx):
+    """The transaction may have taken, or may take, the customer's money without a new action."""
+    return tx.state in LIVE_TX_STATES or (tx.state == "done" and not tx.is_post_processed)
+
 
 # The aging ranges, in the order the portal shows them, after "outstanding".
 BUCKETS = ("amount_due", "days_0_30", "days_31_60", "days_61_90", "days_over_90")
