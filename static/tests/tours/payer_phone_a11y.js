@@ -95,13 +95,13 @@ function rowsInViewport(content, rows, parts, targets = []) {
     };
 }
 
-/** The aging figures fit their boxes and never overlap one another. */
-function agingFits(scope) {
+/** The aging figures (``figures``: their selector) fit their boxes and never overlap one another. */
+function agingFits(content, figures) {
     return {
-        content: "The aging figures fit their boxes",
-        trigger: `${scope} .o_payer_aging .o_payer_figure_value`,
+        content,
+        trigger: figures,
         run() {
-            const boxes = [...document.querySelectorAll(`${scope} .o_payer_aging .o_payer_figure_value`)];
+            const boxes = [...document.querySelectorAll(figures)];
             const rects = boxes.map((el) => {
                 assertInViewport(el);
                 if (el.scrollWidth > el.clientWidth + 1) {
@@ -113,7 +113,7 @@ function agingFits(scope) {
                 rects.slice(i + 1).forEach((b) => {
                     const overlap = a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
                     if (overlap) {
-                        throw new Error("two aging figures overlap");
+                        throw new Error(`${content}: two aging figures overlap`);
                     }
                 })
             );
@@ -172,7 +172,7 @@ registry.category("web_tour.tours").add("account_payer_portal_phone_pay", {
             trigger: ".o_payer_portal section[data-currency='USD'] tr.o_payer_row",
         },
         noSideScroll("Statement of account"),
-        agingFits("section[data-currency='USD']"),
+        agingFits("The aging figures fit their boxes", "section[data-currency='USD'] .o_payer_aging .o_payer_figure_value"),
         rowsInViewport(
             "Each Balance row shows activity, status, due date and balance on screen",
             "section[data-currency='USD'] tr.o_payer_row",
@@ -349,27 +349,10 @@ registry.category("web_tour.tours").add("account_payer_portal_phone_statement", 
             ".o_payer_statement tr.o_payer_statement_line",
             ["td.o_payer_statement_reference", "td.o_payer_statement_running"]
         ),
-        {
-            content: "The statement's aging figures fit and never overlap",
-            trigger: ".o_payer_statement .o_payer_statement_aging td[data-statement-aging]",
-            run() {
-                const cells = [...document.querySelectorAll(".o_payer_statement_aging td[data-statement-aging]")];
-                const rects = cells.map((el) => {
-                    assertInViewport(el);
-                    if (el.scrollWidth > el.clientWidth + 1) {
-                        throw new Error(`aging figure "${el.textContent.trim()}" overflows its box`);
-                    }
-                    return el.getBoundingClientRect();
-                });
-                rects.forEach((a, i) =>
-                    rects.slice(i + 1).forEach((b) => {
-                        if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) {
-                            throw new Error("two aging figures of the statement overlap");
-                        }
-                    })
-                );
-            },
-        },
+        agingFits(
+            "The statement's aging figures fit and never overlap",
+            ".o_payer_statement .o_payer_statement_aging td[data-statement-aging]"
+        ),
         axeCheck("Statement", ".o_payer_statement"),
     ],
 });
