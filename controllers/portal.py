@@ -8,6 +8,7 @@ from odoo.http import request
 
 from odoo.addons.account_payer_portal.exceptions import PayerLinkInvalid
 from odoo.addons.account_payer_portal.models.payer_portal_access import LINK_PARAM
+from odoo.addons.account_payer_portal.tools.portal_format import PayerFormat
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
@@ -199,10 +200,12 @@ class PayerPortal(CustomerPortal):
     def _payer_portal_url(self):
         return "/my/payer-portal"
 
-    def _payer_portal_sections(self, partner):
+    def _payer_portal_sections(self, partner, scope=None):
         """The aging of each section of the visitor's account (``payer.portal.ledger._get_sections``),
         each with its ``key``: ``<company id>-<currency code>``, as in the page's links."""
-        sections = request.env["payer.portal.ledger"]._get_sections(partner, self._payer_portal_companies())
+        sections = request.env["payer.portal.ledger"]._get_sections(
+            partner, self._payer_portal_companies(), scope=scope
+        )
         for section in sections:
             section["key"] = f"{section['company'].id}-{section['currency'].name}"
         return sections
@@ -216,6 +219,7 @@ class PayerPortal(CustomerPortal):
             "show_company": len({s["company"] for s in sections}) > 1,
             "today": Ledger._today(self._payer_portal_companies()[:1]),
             "plain": Ledger._plain,
+            "payer_format": PayerFormat(request.env),
             "payer_preview": self._payer_portal_is_preview(),
             "payer_guest": request.env.user._is_public(),
         }
@@ -223,7 +227,8 @@ class PayerPortal(CustomerPortal):
     def _prepare_payer_portal_values(self, partner, section_key=None, page=1):
         Ledger = request.env["payer.portal.ledger"]
         companies = self._payer_portal_companies()
-        sections = self._payer_portal_sections(partner)
+        scope = Ledger._receivable_scope(partner)  # read once for the aging and every section's rows
+        sections = self._payer_portal_sections(partner, scope=scope)
         for section in sections:
             key = section["key"]
             section_page = page if key == section_key else 1
@@ -242,6 +247,7 @@ class PayerPortal(CustomerPortal):
                 today=section["today"],
                 limit=PAGE_SIZE,
                 offset=(section_page - 1) * PAGE_SIZE,
+                scope=scope,
             )
         return self._payer_portal_base_values(partner, sections)
 

@@ -25,6 +25,8 @@ def is_live_transaction(tx):
 
 # The aging ranges, in the order the portal shows them, after "outstanding".
 BUCKETS = ("amount_due", "days_0_30", "days_31_60", "days_61_90", "days_over_90")
+# The cursor cache key of :meth:`PayerPortalLedger._plan_serially` (set for the transaction).
+SERIAL_PLANS_KEY = "account_payer_portal.serial_plans"
 FIGURES = ("outstanding", *BUCKETS, "credits", "balance_due")
 
 
@@ -82,8 +84,28 @@ class PayerPortalLedger(models.AbstractModel):
         return companies if companies is not None else self.env.user.company_ids
 
     @api.model
+    def _plan_serially(self):
+        """Plan the rest of the transaction's queries without parallel workers.
+
+        The ledger's queries read one customer's lines through indexes: a few thousand rows at
+        most. When PostgreSQL misjudges one (the reconciliations dated after today, on a database
+        with few of them, were planned with two workers to find none), starting the workers
+        costs more than the query, and under load takes the cores other requests need. Once per
+        transaction (``SET LOCAL`` ends with it; a read replica's read-only transaction may set it).
+        """
+        cr = self.env.cr
+        if cr.cache.get(SERIAL_PLANS_KEY):
+            return
+        cr.execute(SQL("SET LOCAL max_parallel_workers_per_gather = 0"))
+        cr.cache[SERIAL_PLANS_KEY] = True
+        for hook in (cr.postcommit, cr.postrollback):
+            hook.add(lambda: cr.cache.pop(SERIAL_PLANS_KEY, None))
+
+    @api.model
     def _flush(self):
-        """Write pending ORM changes of everything our SQL reads."""
+        """Write pending ORM changes of everything our SQL reads (and plan it serially:
+        :meth:`_plan_serially`)."""
+        self._plan_serially()
         self.env["account.move.line"].flush_model(
             [
                 "partner_id",
@@ -119,9 +141,10 @@ class PayerPortalLedger(models.AbstractModel):
         Odoo's partial index on open lines, ``(account_id, partner_id) WHERE reconciled IS NOT TRUE``."""
         accounts = self.env["account.account"].sudo().with_context(active_test=False)
         contacts = self.env["res.partner"].sudo().with_context(active_test=False)
+        # Ordered by id: the accounts' own order (by code) costs more than the search.
         return (
-            accounts.search([("account_type", "=", "asset_receivable")]).ids or [0],
-            contacts.search([("commercial_partner_id", "=", partner.commercial_partner_id.id)]).ids or [0],
+            accounts.search([("account_type", "=", "asset_receivable")], order="id").ids or [0],
+            contacts.search([("commercial_partner_id", "=", partner.commercial_partner_id.id)], order="id").ids or [0],
         )
 
     @api.model
@@ -300,7 +323,7 @@ class PayerPortalLedger(models.AbstractModel):
     # ------------------------------------------------------------------ figures
 
     @api.model
-    def _get_sections(self, partner, companies=None, today=None):
+    def _get_sections(self, partner, companies=None, today=None, scope=None):
         """The aging figures of ``partner``'s account as of ``today`` (default: each company's
         today), one section per company and currency. A statement's aging as of its end is
         this, with ``today`` its last day.
@@ -309,6 +332,9 @@ class PayerPortalLedger(models.AbstractModel):
             ``company``, ``currency``, ``today``, the figures of ``FIGURES`` (floats in the
             section's currency, credits negative), ``invoice_count``, ``credit_count`` and
             ``document_count`` (open documents, for paging).
+
+        ``scope``: :meth:`_receivable_scope` of ``partner`` when the caller has it (a page reads it
+        once for the aging and the rows).
         """
         companies = self._companies_for(partner, companies)
         if not partner or not companies:
@@ -344,7 +370,7 @@ class PayerPortalLedger(models.AbstractModel):
           GROUP BY company_id, currency_id
             """,
             bucket=bucket,
-            open_lines=self._open_lines_as_of_sql(partner, companies, by_company_today),
+            open_lines=self._open_lines_as_of_sql(partner, companies, by_company_today, scope=scope),
         )
         self._flush()
         rows = self.env.execute_query(query)
@@ -382,10 +408,11 @@ class PayerPortalLedger(models.AbstractModel):
     ):
         """The open documents of one section as of ``today`` (or of ``move_ids`` only), sorted by
         (earliest open) due date: one SQL query, whatever their number. Each is a dict of plain
-        values: ``move_id, name, move_type, date, due, balance`` (residual as of today),
-        ``amount`` (receivable total), ``settled_later`` (a reconciliation dated after today
-        touches it), ``all_debit`` / ``all_credit`` (every open line owed / a credit),
-        ``disputed``, ``payment_state``."""
+        values: ``move_id, name, move_type, date`` (invoice date, else accounting date), ``due,
+        balance`` (residual as of today), ``amount`` (receivable total), ``settled_later`` (a
+        reconciliation dated after today touches it), ``all_debit`` / ``all_credit`` (every open
+        line owed / a credit), ``disputed``, ``payment_state``, ``is_payment`` (the entry of a
+        payment or a bank statement line): the rows need no other field of the moves."""
         scope = scope or self._receivable_scope(partner)
         only = SQL("WHERE open_line.move_id = ANY(%s)", list(move_ids) or [0]) if move_ids is not None else SQL()
         query = SQL(
@@ -403,9 +430,10 @@ class PayerPortalLedger(models.AbstractModel):
               ORDER BY due, open_line.move_id
                  LIMIT %(limit)s OFFSET %(offset)s
             )
-            SELECT docs.move_id, move.name, move.move_type, move.date, docs.due, docs.balance,
-                   SUM(line.amount_currency), docs.settled_later, docs.all_debit, docs.all_credit,
-                   COALESCE(move.payer_dispute_open, FALSE), move.payment_state
+            SELECT docs.move_id, move.name, move.move_type, COALESCE(move.invoice_date, move.date), docs.due,
+                   docs.balance, SUM(line.amount_currency), docs.settled_later, docs.all_debit, docs.all_credit,
+                   COALESCE(move.payer_dispute_open, FALSE), move.payment_state,
+                   move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL
               FROM docs
               JOIN account_move move ON move.id = docs.move_id
               JOIN account_move_line line
@@ -427,7 +455,18 @@ class PayerPortalLedger(models.AbstractModel):
             partners=scope[1],
         )
         self._flush()
-        self.env["account.move"].flush_model(["name", "move_type", "date", "payer_dispute_open", "payment_state"])
+        self.env["account.move"].flush_model(
+            [
+                "name",
+                "move_type",
+                "date",
+                "invoice_date",
+                "payer_dispute_open",
+                "payment_state",
+                "origin_payment_id",
+                "statement_line_id",
+            ]
+        )
         keys = (
             "move_id",
             "name",
@@ -441,6 +480,7 @@ class PayerPortalLedger(models.AbstractModel):
             "all_credit",
             "disputed",
             "payment_state",
+            "is_payment",
         )
         docs = []
         for values in self.env.execute_query(query):
@@ -652,7 +692,7 @@ class PayerPortalLedger(models.AbstractModel):
     # ------------------------------------------------------------------ rows
 
     @api.model
-    def _get_rows(self, partner, company, currency, companies=None, today=None, limit=None, offset=0):
+    def _get_rows(self, partner, company, currency, companies=None, today=None, limit=None, offset=0, scope=None):
         """The open documents of one section as of ``today``, sorted by (earliest open) due date.
 
         One row per document: an invoice with installments is one row, due at its earliest open
@@ -664,14 +704,18 @@ class PayerPortalLedger(models.AbstractModel):
         (``account.move.payer_question_open``, read for all the rows in one query).
         ``payable``, ``pay_kind``: see :meth:`_document_states`; ``reason``: why it cannot be
         paid now (``None`` when it can); ``to_pay``: listed in TO PAY (an invoice, payable or
-        not, or a credit that can be set off); ``dispute``: its open dispute.
+        not, or a credit that can be set off); ``dispute``: its open dispute. ``scope``: see
+        :meth:`_get_sections`.
         """
         companies = self._companies_for(partner, companies)
         if company not in companies:
             return []
         today = today or self._today(company)
         docs = self._document_states(
-            self._section_documents(partner, company, currency, companies, today, limit=limit, offset=offset), today
+            self._section_documents(
+                partner, company, currency, companies, today, limit=limit, offset=offset, scope=scope
+            ),
+            today,
         )
         return self._rows_of(docs, company, currency, today)
 
@@ -691,8 +735,8 @@ class PayerPortalLedger(models.AbstractModel):
             rows.append(
                 {
                     "move": move,
-                    "kind": self._document_kind(move),
-                    "date": move.invoice_date or move.date,
+                    "kind": self._document_kind(doc),
+                    "date": doc["date"],
                     "activity": doc["name"],
                     "due_date": doc["due"],
                     "days_overdue": days if balance > 0 else 0,
@@ -735,14 +779,16 @@ class PayerPortalLedger(models.AbstractModel):
         }
 
     @api.model
-    def _document_kind(self, move):
-        if move.move_type == "out_invoice":
+    def _document_kind(self, doc):
+        """What a document of :meth:`_section_documents` is, as its row says."""
+        move_type = doc["move_type"]
+        if move_type == "out_invoice":
             return "invoice"
-        if move.move_type == "out_receipt":
+        if move_type == "out_receipt":
             return "receipt"
-        if move.move_type == "out_refund":
+        if move_type == "out_refund":
             return "credit_note"
-        if move.origin_payment_id or move.statement_line_id:
+        if doc["is_payment"]:
             return "payment"
         return "other"
 
