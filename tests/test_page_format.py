@@ -38,6 +38,8 @@ class TestPayerFormat(TransactionCase):
                     with self.subTest(lang=lang, currency=currency.name, amount=amount):
                         expected = monetary.value_to_html(amount, {"display_currency": currency})
                         self.assertEqual(payer_format.money(amount, currency), expected)
+                        plain = env["payer.portal.ledger"]._plain(amount, currency)
+                        self.assertEqual(payer_format.plain(amount, currency), plain)
             for day in days:
                 with self.subTest(lang=lang, day=day):
                     self.assertEqual(payer_format.date(day), widget_date.value_to_html(day, {}))

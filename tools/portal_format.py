@@ -10,9 +10,9 @@ tested side by side), so rows read as every other Odoo page.
 import ast
 
 import babel.dates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from odoo.tools import float_is_zero
+from odoo.tools import float_is_zero, float_repr, float_round
 from odoo.tools.misc import babel_locale_parse, get_lang, posix_to_ldml
 
 from odoo.addons.base.models.res_lang import intersperse
@@ -33,28 +33,34 @@ class PayerFormat:
         self._currencies = {}
 
     def _currency(self, currency):
-        """(decimal places, "%.Nf", text before, text after) of ``currency``."""
+        """(rounding, decimal places, "%.Nf", escaped text before, escaped text after) of ``currency``."""
         found = self._currencies.get(currency.id)
         if found is None:
             symbol = currency.symbol or ""
             places = currency.decimal_places
             if currency.position == "before":
-                around = (f"{symbol}\N{NO-BREAK SPACE}", "")
+                around = (escape(f"{symbol}\N{NO-BREAK SPACE}"), "")
             else:
-                around = ("", f"\N{NO-BREAK SPACE}{symbol}")
-            found = self._currencies[currency.id] = (places, f"%.{places}f", *around)
+                around = ("", escape(f"\N{NO-BREAK SPACE}{symbol}"))
+            found = self._currencies[currency.id] = (currency.rounding, places, f"%.{places}f", *around)
         return found
 
     def money(self, value, currency):
         """``value`` in ``currency`` as the ``monetary`` widget shows it (HTML)."""
-        places, fmt, pre, post = self._currency(currency)
+        rounding, places, fmt, pre, post = self._currency(currency)
         if float_is_zero(value, precision_digits=places):
             value = 0.0
-        parts = (fmt % currency.round(value)).split(".")
+        parts = (fmt % float_round(value, precision_rounding=rounding)).split(".")
         parts[0] = intersperse(parts[0], self.grouping, self.thousands_sep)[0]
         amount = self.decimal_point.join(parts).replace(" ", "\N{NO-BREAK SPACE}")
         amount = amount.replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
-        return Markup('{pre}<span class="oe_currency_value">{0}</span>{post}').format(amount, pre=pre, post=post)
+        return Markup(f'{pre}<span class="oe_currency_value">{escape(amount)}</span>{post}')
+
+    def plain(self, value, currency):
+        """``value`` rounded in ``currency``, a plain decimal string (no grouping, no symbol) for
+        ``data-`` attributes: ``payer.portal.ledger._plain``."""
+        rounding, places, _fmt, _pre, _post = self._currency(currency)
+        return float_repr(float_round(value, precision_rounding=rounding), places)
 
     def date(self, value):
         """The day ``value`` as the ``date`` widget shows it."""
