@@ -823,7 +823,8 @@ class PayerPortalLedger(models.AbstractModel):
         return [
             ("model", "=", "account.move"),
             ("message_type", "in", ("comment", "email", "email_outgoing")),
-            ("subtype_id", "=", self.env.ref("mail.mt_comment").id),
+            # by Odoo's cached look-up of the XML id (env.ref also reads the subtype, for each section)
+            ("subtype_id", "=", self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")),
             ("is_internal", "=", False),
             ("attachment_ids", "!=", False),
         ]
