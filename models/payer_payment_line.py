@@ -15,6 +15,11 @@ class PayerPaymentLine(models.Model):
     amount_residual = fields.Monetary(
         string="Open amount", help="What was open on the document when the customer selected it."
     )
+    amount_chosen = fields.Monetary(
+        string="Chosen",
+        help="The part of an invoice the customer chose to settle now (set off and paid); its open amount "
+        "unless the customer lowered it. What is not chosen stays open.",
+    )
     amount_setoff = fields.Monetary(
         string="Set off",
         help="The part settled by credits (for a credit: what is used): planned at selection, applied once done.",

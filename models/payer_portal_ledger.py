@@ -4,6 +4,7 @@ import pytz
 
 from odoo import api, models
 from odoo.tools import SQL, float_repr
+from odoo.tools.misc import formatLang
 
 # Documents TO PAY pays as invoices (an open sales receipt too); credits are any document whose
 # open lines are all credits.
@@ -495,6 +496,17 @@ class PayerPortalLedger(models.AbstractModel):
                 else:
                     refusal = "not_payable"
             doc.update(status=status, pay_kind=pay_kind, payable=payable, refusal=refusal)
+        self._payable_amounts(docs)
+        return docs
+
+    @api.model
+    def _payable_amounts(self, docs):
+        """Set ``payable_amount`` on each document of :meth:`_document_states`: the most the
+        customer may pay of it now, in its currency (``>= 0``): its balance when it is an invoice
+        payable now, else 0. Every cap and default of TO PAY (the amount input, PAY ALL, the
+        server's check of a chosen amount) reads it, never the balance."""
+        for doc in docs:
+            doc["payable_amount"] = doc["balance"] if doc["payable"] and doc["pay_kind"] == "invoice" else 0.0
         return docs
 
     @api.model
@@ -524,8 +536,8 @@ class PayerPortalLedger(models.AbstractModel):
     @api.model
     def _payable_documents(self, partner, company, currency, companies, today=None):
         """What PAY ALL takes in a section: every document that can be paid now (invoices) or set
-        off (credits), listed or not, and what it charges (the invoices, less the credits up to
-        them). The amounts are the documents' residuals: for a payable document, the stored ones.
+        off (credits), listed or not, and what it charges (every invoice's ``payable_amount``, less
+        the credits up to them). For a payable document, the amounts are the stored residuals.
 
         :return: dict with ``invoices``, ``credit_docs`` (account.move), ``amount_invoices``,
             ``amount_credits``, ``amount`` and ``document_count`` (open documents of the section)
@@ -538,9 +550,9 @@ class PayerPortalLedger(models.AbstractModel):
     def _pay_all(self, docs, currency):
         """:meth:`_payable_documents` of the section's documents ``docs`` (:meth:`_document_states`)."""
         Move = self.env["account.move"].sudo()
-        invoices = [doc for doc in docs if doc["payable"] and doc["pay_kind"] == "invoice"]
+        invoices = [doc for doc in docs if doc["payable"] and doc["pay_kind"] == "invoice" and doc["payable_amount"] > 0]
         credit_docs = [doc for doc in docs if doc["payable"] and doc["pay_kind"] == "credit"]
-        amount_invoices = currency.round(sum(doc["balance"] for doc in invoices))
+        amount_invoices = currency.round(sum(doc["payable_amount"] for doc in invoices))
         amount_credits = currency.round(min(-sum(doc["balance"] for doc in credit_docs), amount_invoices))
         return {
             "invoices": Move.browse([doc["move_id"] for doc in invoices]),
@@ -556,6 +568,16 @@ class PayerPortalLedger(models.AbstractModel):
         """Why each selected document cannot be paid (``invoices``) or set off (``credit_docs``)
         now, by move (empty when the whole selection can be): the server's check of a TO PAY
         selection, by the same definition as the rows' ``payable``."""
+        return self._selection_check(partner, company, currency, companies, invoices, credit_docs, today=today)[
+            "refusals"
+        ]
+
+    @api.model
+    def _selection_check(self, partner, company, currency, companies, invoices, credit_docs, amounts=None, today=None):
+        """:meth:`_selection_refusals` and what may be paid of each invoice (one read of the
+        documents): ``{"refusals": {move: reason}, "payable_amounts": {move id: payable_amount}}``.
+        ``amounts`` (move id -> amount chosen, in the section's currency): an amount above the
+        invoice's ``payable_amount`` refuses it too."""
         today = today or self._today(company)
         partner = partner.commercial_partner_id
         selected = invoices | credit_docs
@@ -590,9 +612,22 @@ class PayerPortalLedger(models.AbstractModel):
                     )
                 else:
                     reason = self._refusal_text(doc, kind, settled)
+                chosen = (amounts or {}).get(move.id)
+                if (
+                    not reason
+                    and kind == "invoice"
+                    and chosen is not None
+                    and currency.compare_amounts(chosen, doc["payable_amount"]) > 0
+                ):
+                    reason = self.env._(
+                        "%(invoice)s can be paid up to %(amount)s",
+                        invoice=move.name,
+                        amount=self._format_amount(doc["payable_amount"], currency),
+                    )
                 if reason:
                     refusals[move] = reason
-        return refusals
+        payable_amounts = {move_id: doc["payable_amount"] for move_id, doc in by_move.items()}
+        return {"refusals": refusals, "payable_amounts": payable_amounts}
 
     @api.model
     def _payable_lines(self, partner, company, currency, moves, companies):
@@ -705,6 +740,7 @@ class PayerPortalLedger(models.AbstractModel):
                     "question_open": move in question_open,
                     "payable": doc["payable"],
                     "pay_kind": doc["pay_kind"],
+                    "payable_amount": doc["payable_amount"],
                     "reason": None
                     if doc["payable"]
                     else self._refusal_text(doc, doc["pay_kind"] or "invoice", settled_later),
@@ -859,6 +895,12 @@ class PayerPortalLedger(models.AbstractModel):
             "credits": self.env._("Credits"),
             "balance_due": self.env._("Balance Due"),
         }
+
+    @api.model
+    def _format_amount(self, amount, currency):
+        """An amount as the customer reads it in a message (Odoo's monetary format, in the
+        language of the request)."""
+        return formatLang(self.env, currency.round(amount), currency_obj=currency)
 
     @api.model
     def _plain(self, amount, currency):
