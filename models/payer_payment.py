@@ -99,14 +99,6 @@ class PayerPayment(models.Model):
             raise UserError(self.env._("The selection is not valid: reload the page and select again.")) from error
 
     @api.model
-    def _lang_separators(self, lang=None):
-        """(decimal point, thousands separator) of the customer's language (``lang``: a code)."""
-        data = self.env["res.lang"]._get_data(code=lang or self.env.lang or "en_US")
-        if not data:
-            data = self.env["res.lang"]._get_data(code="en_US")
-        return data.decimal_point or ".", data.thousands_sep or ""
-
-    @api.model
     def _parse_amount(self, value, currency, lang=None):
         """An amount typed by the customer, as a float in ``currency``; ``None`` when empty.
 
@@ -130,7 +122,7 @@ class PayerPayment(models.Model):
                 return None
             negative = text[0] in "-\u2212"
             text = text[1:].strip() if negative else text
-            decimal_point, thousands = self._lang_separators(lang)
+            decimal_point, thousands = self.env["payer.portal.ledger"]._lang_separators(lang)
             separators = {thousands} if thousands else set()
             if thousands and (thousands.isspace() or thousands in "\u202f\u00a0"):
                 separators |= {" ", "\u00a0", "\u202f"}
@@ -171,7 +163,7 @@ class PayerPayment(models.Model):
                 invoice=document,
                 digits=currency.decimal_places,
             )
-        decimal_point, thousands = self._lang_separators(lang)
+        decimal_point, thousands = self.env["payer.portal.ledger"]._lang_separators(lang)
         example = "1%s234%s%s" % (thousands, decimal_point if currency.decimal_places else "", "5" * 2)
         if not currency.decimal_places:
             example = f"1{thousands}234"

@@ -764,7 +764,13 @@ class PayerPortalLedger(models.AbstractModel):
         docs = self._document_states(self._section_documents(partner, company, currency, companies, today), today)
         listed = docs if limit is None else docs[:limit]
         rows = self._rows_of(listed, company, currency, today)
+        for row in rows:
+            row["payable_amount_input"] = self._input_amount(row["payable_amount"], currency)
+        decimal_point, thousands = self._lang_separators()
         return {
+            "decimal_point": decimal_point,
+            "thousands_sep": thousands,
+            "preselected": {},
             "rows": [row for row in rows if row["to_pay"]],
             "pay_all": self._pay_all(docs, currency),
             "limited": len(listed) < len(docs),
@@ -901,6 +907,20 @@ class PayerPortalLedger(models.AbstractModel):
         """An amount as the customer reads it in a message (Odoo's monetary format, in the
         language of the request)."""
         return formatLang(self.env, currency.round(amount), currency_obj=currency)
+
+    @api.model
+    def _lang_separators(self, lang=None):
+        """(decimal point, thousands separator) of the customer's language (``lang``: a code;
+        default: the request's), as Odoo formats amounts in it."""
+        Lang = self.env["res.lang"]
+        data = Lang._get_data(code=lang or self.env.lang or "en_US") or Lang._get_data(code="en_US")
+        return data.decimal_point or ".", data.thousands_sep or ""
+
+    @api.model
+    def _input_amount(self, amount, currency):
+        """An amount as the customer types it in their language, without the currency (the
+        value of TO PAY's amount inputs): ``1,234.50`` in English, ``1 234,50`` in French."""
+        return formatLang(self.env, currency.round(amount), digits=currency.decimal_places)
 
     @api.model
     def _plain(self, amount, currency):
