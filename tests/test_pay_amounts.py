@@ -1,7 +1,15 @@
 """Pay what you choose (issue 16, part A): an amount per invoice in TO PAY."""
 
+from datetime import timedelta
+
+import re
+
+from lxml import html
+
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.sql_db import db_connect
+from odoo.tests import HttpCase, JsonRpcException, tagged
+from odoo.tools import mute_logger
 
 from .common import TODAY
 from .test_payer_payment import PayerPaymentCommon
@@ -71,7 +79,7 @@ class TestPayAmounts(PayerPaymentCommon):
         self._demo_pay(self._transaction(payment))
         self.assertTrue(first.reconciled)
         self.assertEqual(second.amount_residual_currency, 300.0, "the later installment keeps the rest")
-        self.assertEqual(second.date_maturity, TODAY + __import__("datetime").timedelta(days=60))
+        self.assertEqual(second.date_maturity, TODAY + timedelta(days=60), "with its due date")
 
     def test_installment_smaller_than_the_first_one_leaves_the_later_untouched(self):
         invoice = self._invoice(1000.0, terms=self.installment_terms, invoice_date=TODAY)
@@ -208,3 +216,185 @@ class TestPayAmounts(PayerPaymentCommon):
         self.assertEqual(self._open(invoice), 60.0)
         term = self._terms(invoice)
         self.assertAlmostEqual(term.amount_residual, 120.0, places=2, msg="60 EUR at the rate of 0.5 EUR per USD")
+
+
+@tagged("post_install", "-at_install")
+class TestPayAmountsPortal(PayerPaymentCommon, HttpCase):
+    """Routes: amounts typed in TO PAY, checked by the server; preselection from a link."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._portal_documents()
+        cls.other_invoice = cls._invoice(55.0, days_late=3, partner=cls.other_customer, today=cls.today)
+
+    def _to_pay_url(self, query=""):
+        return f"/my/payer-portal/to-pay?section={self.company.id}-{self.usd.name}{query}"
+
+    def _csrf(self):
+        return re.search(r'csrf_token: "([^"]+)"', self.url_open("/my/payer-portal").text).group(1)
+
+    def _post(self, invoices=(), credit_docs=(), amounts=None, mode="selected"):
+        data = {
+            "company_id": self.company.id,
+            "currency_id": self.usd.id,
+            "mode": mode,
+            "invoice_ids": [m.id for m in invoices],
+            "credit_ids": [m.id for m in credit_docs],
+            "csrf_token": self._csrf(),
+        }
+        for move, value in (amounts or {}).items():
+            data[f"amount_{move.id}"] = value
+        return self.url_open("/my/payer-portal/pay", data=data, allow_redirects=False)
+
+    def _flash(self):
+        return html.fromstring(self.url_open("/my/payer-portal").content).xpath(
+            "string(//*[contains(@class, 'o_payer_pay_error')])"
+        )
+
+    def _payments(self):
+        return self.Payment.search([("partner_id", "=", self.customer.id)], order="id")
+
+    def _transaction_request(self, payment, amount):
+        params = {
+            "provider_id": self.provider.id,
+            "payment_method_id": self.provider.payment_method_ids[:1].id,
+            "token_id": None,
+            "amount": amount,
+            "flow": "direct",
+            "tokenization_requested": False,
+            "landing_route": "/anywhere",
+            "is_validation": False,
+            "csrf_token": self._csrf(),
+        }
+        response = self.url_open(
+            f"/my/payer-portal/pay/{payment.id}/transaction",
+            json={"id": 0, "jsonrpc": "2.0", "method": "call", "params": params},
+        ).json()
+        if "error" in response:
+            raise JsonRpcException(response["error"]["code"], response["error"]["data"]["message"])
+        return response["result"]
+
+    def test_chosen_amounts_are_the_servers_reading_of_the_form(self):
+        self.authenticate("payer_paula", "payer_paula")
+        response = self._post(
+            [self.invoice_a, self.invoice_b], [self.credit_note], amounts={self.invoice_a: "120.50", self.invoice_b: ""}
+        )
+        self.assertEqual(response.status_code, 303)
+        payment = self._payments()
+        self.assertEqual(
+            {line.move_id: line.amount_chosen for line in payment.line_ids if line.kind == "invoice"},
+            {self.invoice_a: 120.5, self.invoice_b: 200.0},
+        )
+        self.assertEqual(payment.amount, 270.5)
+        summary = html.fromstring(self.url_open(f"/my/payer-portal/pay/{payment.id}").content)
+        self.assertEqual(summary.xpath(f"//tr[@data-activity='{self.invoice_a.name}']/@data-chosen"), ["120.50"])
+        self.assertEqual(summary.xpath(f"//tr[@data-activity='{self.invoice_a.name}']/@data-left"), ["129.50"])
+        self.assertEqual(summary.xpath("//*[contains(@class, 'o_payer_payment_amount')]/@data-value"), ["270.50"])
+
+    def test_tampered_amounts_are_refused_and_nothing_is_created(self):
+        self.authenticate("payer_paula", "payer_paula")
+        cases = {
+            "above payable": ([self.invoice_a], {self.invoice_a: "300.01"}, "can be paid up to"),
+            "unselected invoice": ([self.invoice_a], {self.invoice_b: "10"}, "not selected"),
+            "another customer's, unselected": ([self.invoice_a], {self.other_invoice: "10"}, "not selected"),
+            "another customer's, selected": (
+                [self.invoice_a, self.other_invoice],
+                {self.other_invoice: "10"},
+                "not one of your invoices",
+            ),
+            "wrong separator": ([self.invoice_a], {self.invoice_a: "12,50"}, "is not an amount"),
+            "negative": ([self.invoice_a], {self.invoice_a: "-1"}, "cannot be negative"),
+        }
+        for case, (invoices, amounts, message) in cases.items():
+            with self.subTest(case):
+                response = self._post(invoices, amounts=amounts)
+                self.assertEqual(response.status_code, 303)
+                self.assertIn(message, self._flash())
+        self.assertFalse(self._payments())
+        self.assertNotIn(self.other_invoice.name, self._flash() or "", "another customer's invoice is not named")
+
+    def test_pay_all_ignores_typed_amounts_and_says_what_it_charges(self):
+        self.authenticate("payer_paula", "payer_paula")
+        page = html.fromstring(self.url_open(self._to_pay_url()).content)
+        self.assertIn(
+            "whole amount payable now", page.xpath("string(//*[contains(@class, 'o_payer_pay_all_info')])")
+        )
+        self._post([self.invoice_a], [self.credit_note], amounts={self.invoice_a: "10"}, mode="all")
+        payment = self._payments()
+        self.assertEqual((payment.amount_invoices, payment.amount), (500.0, 450.0))
+
+    def test_replay_with_other_amounts_is_a_new_selection(self):
+        self.authenticate("payer_paula", "payer_paula")
+        self._post([self.invoice_a], amounts={self.invoice_a: "100"})
+        first = self._payments()
+        self._transaction_request(first, 100.0)
+        with self.assertRaisesRegex(JsonRpcException, "does not match"):
+            self._transaction_request(first, 150.0)
+        self._post([self.invoice_a], amounts={self.invoice_a: "150"})
+        second = self._payments() - first
+        self.assertEqual(second.amount, 150.0)
+        self._transaction_request(second, 150.0)
+        self.assertEqual(first.transaction_ids.state, "cancel", "the first attempt can no longer be charged")
+        with mute_logger("odoo.addons.payment.models.payment_transaction"):
+            self._demo_pay(first.transaction_ids)
+        self._demo_pay(second.transaction_ids)
+        self.assertEqual(self._open(self.invoice_a), 150.0, "charged once, for the new amount")
+        self.assertEqual(self._ledger_balance(self.usd) - self._open(self.invoice_b) - self._open(self.credit_note), 150.0)
+
+    def test_two_requests_at_once_end_with_one_transaction(self):
+        self.authenticate("payer_paula", "payer_paula")
+        self._post([self.invoice_a], amounts={self.invoice_a: "99.99"})
+        payment = self._payments()
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (725_019, self.invoice_a.id))
+            with self.assertRaisesRegex(JsonRpcException, "another window"):
+                self._transaction_request(payment, 99.99)
+        self.assertFalse(payment.transaction_ids)
+        self._transaction_request(payment, 99.99)
+        self._transaction_request(payment, 99.99)
+        self.assertEqual(len(payment.transaction_ids), 1)
+
+    def test_link_preselects_invoices_and_amounts(self):
+        self.authenticate("payer_paula", "payer_paula")
+        query = (
+            f"&select={self.invoice_a.id},{self.other_invoice.id}&amount=120.5&amount=1"
+            f"&select={self.invoice_b.id}&amount=9999"
+        )
+        page = html.fromstring(self.url_open(self._to_pay_url(query)).content)
+        inputs = {
+            row.get("data-pay-activity"): (
+                row.xpath(".//input[contains(@class, 'o_payer_pay_check')]/@checked"),
+                row.xpath(".//input[contains(@class, 'o_payer_pay_amount')]/@value"),
+            )
+            for row in page.xpath("//tr[contains(@class, 'o_payer_pay_row_invoice')]")
+        }
+        self.assertEqual(inputs[self.invoice_a.name], (["checked"], ["120.50"]))
+        self.assertEqual(inputs[self.invoice_b.name], (["checked"], ["200.00"]), "lowered to what is payable")
+        self.assertNotIn(self.other_invoice.name, inputs)
+        label = page.xpath(f"//label[@for='payer_amount_{self.invoice_a.id}']")
+        self.assertTrue(label, "each amount input has its label")
+        amount_input = page.xpath(f"//input[@id='payer_amount_{self.invoice_a.id}']")[0]
+        self.assertEqual(amount_input.get("inputmode"), "decimal")
+
+    def test_amount_inputs_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.contact.lang = "fr_FR"
+        big = self._invoice(1234.5, days_late=2, today=self.today)
+        self.authenticate("payer_paula", "payer_paula")
+        page = html.fromstring(self.url_open(self._to_pay_url(f"&select={big.id}")).content)
+        value = page.xpath(f"//input[@id='payer_amount_{big.id}']/@value")[0]
+        self.assertRegex(value, r"^1\s234,50$")
+        self._post([big], amounts={big: "1 000,5"})
+        self.assertEqual(self._payments().amount_invoices, 1000.5)
+        self._post([big], amounts={big: "1000.5"})
+        self.assertIn("1", self._flash())
+        self.assertEqual(len(self._payments()), 1, "12.50 is not an amount in French")
+
+    def test_pay_amounts_tour(self):
+        self.start_tour("/my/payer-portal", "account_payer_portal_pay_amounts", login="payer_paula")
+        payment = self._payments()
+        self.assertEqual((payment.state, payment.amount), ("done", 270.5))
+        self.assertEqual(
+            (self._open(self.invoice_a), self._open(self.invoice_b), self._open(self.credit_note)), (179.5, 0.0, 0.0)
+        )
