@@ -65,9 +65,7 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
         args = request.httprequest.args
         ids = [part.strip() for value in args.getlist("select") for part in value.split(",") if part.strip()]
         amounts = args.getlist("amount")
-        rows = {
-            str(row["move"].id): row for row in to_pay["rows"] if row["payable"] and row["pay_kind"] == "invoice"
-        }
+        rows = {str(row["move"].id): row for row in to_pay["rows"] if row["payable"] and row["pay_kind"] == "invoice"}
         Payment, Ledger = request.env["payer.payment"], request.env["payer.portal.ledger"]
         preselected = {}
         for index, move_id in enumerate(ids[:TO_PAY_LIMIT]):

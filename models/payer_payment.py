@@ -112,7 +112,7 @@ class PayerPayment(models.Model):
         """
         if value is None:
             return None
-        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             number = Decimal(str(value)) if not isinstance(value, Decimal) else value
             if not number.is_finite():
                 raise ValueError("format")
@@ -126,7 +126,8 @@ class PayerPayment(models.Model):
             separators = {thousands} if thousands else set()
             if thousands and (thousands.isspace() or thousands in "\u202f\u00a0"):
                 separators |= {" ", "\u00a0", "\u202f"}
-            grouped = r"[0-9]{1,3}(?:(?:%s)[0-9]{3})+" % "|".join(re.escape(sep) for sep in separators)
+            alternatives = "|".join(re.escape(sep) for sep in separators)
+            grouped = rf"[0-9]{{1,3}}(?:(?:{alternatives})[0-9]{{3}})+"
             whole = rf"(?P<whole>{grouped}|[0-9]+)" if separators else r"(?P<whole>[0-9]+)"
             match = re.fullmatch(rf"{whole}(?:{re.escape(decimal_point)}(?P<fraction>[0-9]+))?", text, re.ASCII)
             if not match or len(match["whole"]) > 30:
@@ -164,9 +165,9 @@ class PayerPayment(models.Model):
                 digits=currency.decimal_places,
             )
         decimal_point, thousands = self.env["payer.portal.ledger"]._lang_separators(lang)
-        example = "1%s234%s%s" % (thousands, decimal_point if currency.decimal_places else "", "5" * 2)
-        if not currency.decimal_places:
-            example = f"1{thousands}234"
+        example = f"1{thousands}234"
+        if currency.decimal_places:
+            example += decimal_point + "5" * currency.decimal_places
         return self.env._(
             "the amount for %(invoice)s (%(value)s) is not an amount: write it like %(example)s",
             invoice=document,
@@ -189,9 +190,7 @@ class PayerPayment(models.Model):
             try:
                 move_id = int(str(key).strip())
             except (TypeError, ValueError) as error:
-                raise UserError(
-                    self.env._("The selection is not valid: reload the page and select again.")
-                ) from error
+                raise UserError(self.env._("The selection is not valid: reload the page and select again.")) from error
             if move_id not in names:
                 if str(value or "").strip():
                     problems.append(self.env._("an amount was given for an invoice that is not selected"))
@@ -253,12 +252,12 @@ class PayerPayment(models.Model):
                     "Nothing was paid: %(problems)s. Reload the page and select again.", problems="; ".join(problems)
                 )
             )
-        chosen = {
-            move.id: chosen.get(move.id, check["payable_amounts"].get(move.id, 0.0)) for move in invoices
-        }
+        chosen = {move.id: chosen.get(move.id, check["payable_amounts"].get(move.id, 0.0)) for move in invoices}
 
         Move = self.env["account.move"].sudo()
-        invoice_lines = self._installment_targets([line for line in lines if line["move_id"] in invoices.ids], chosen, currency)
+        invoice_lines = self._installment_targets(
+            [line for line in lines if line["move_id"] in invoices.ids], chosen, currency
+        )
         credit_lines = sorted(
             (line for line in lines if line["move_id"] in credit_docs.ids),
             key=lambda line: (Move.browse(line["move_id"]).date, line["move_id"], line["id"]),

@@ -18,6 +18,8 @@ class PayerPaymentInstallment(models.Model):
     move_id = fields.Many2one(related="move_line_id.move_id", string="Invoice")
     currency_id = fields.Many2one(related="payer_payment_id.currency_id")
     amount_open = fields.Monetary(string="Open", help="What was open on the installment when it was selected.")
-    amount_chosen = fields.Monetary(string="Chosen", help="The part of the invoice's chosen amount on this installment.")
+    amount_chosen = fields.Monetary(
+        string="Chosen", help="The part of the invoice's chosen amount on this installment."
+    )
     amount_setoff = fields.Monetary(string="Set off (planned)")
     amount_paid = fields.Monetary(string="Paid (planned)", help="What the provider's payment pays of it at most.")

@@ -550,7 +550,9 @@ class PayerPortalLedger(models.AbstractModel):
     def _pay_all(self, docs, currency):
         """:meth:`_payable_documents` of the section's documents ``docs`` (:meth:`_document_states`)."""
         Move = self.env["account.move"].sudo()
-        invoices = [doc for doc in docs if doc["payable"] and doc["pay_kind"] == "invoice" and doc["payable_amount"] > 0]
+        invoices = [
+            doc for doc in docs if doc["payable"] and doc["pay_kind"] == "invoice" and doc["payable_amount"] > 0
+        ]
         credit_docs = [doc for doc in docs if doc["payable"] and doc["pay_kind"] == "credit"]
         amount_invoices = currency.round(sum(doc["payable_amount"] for doc in invoices))
         amount_credits = currency.round(min(-sum(doc["balance"] for doc in credit_docs), amount_invoices))

@@ -251,9 +251,7 @@ class PaymentTransaction(models.Model):
         which the customer chose to pay something."""
         caps = self.payer_payment_id._reconcile_caps()
         only = (
-            SQL("AND aml.id = ANY(%s)", [line_id for line_id, cap in caps.items() if cap > 0] or [0])
-            if caps
-            else SQL()
+            SQL("AND aml.id = ANY(%s)", [line_id for line_id, cap in caps.items() if cap > 0] or [0]) if caps else SQL()
         )
         return SQL(
             """

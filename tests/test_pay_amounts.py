@@ -1,8 +1,7 @@
 """Pay what you choose (issue 16, part A): an amount per invoice in TO PAY."""
 
-from datetime import timedelta
-
 import re
+from datetime import timedelta
 
 from lxml import html
 
@@ -33,14 +32,16 @@ class TestPayAmounts(PayerPaymentCommon):
         payment = self._select(
             [first, second, third], [credit_note], amounts={first.id: "100", second.id: "200", third.id: "250.50"}
         )
-        self.assertEqual(
-            (payment.amount_invoices, payment.amount_credits, payment.amount), (550.5, 150.0, 400.5)
-        )
+        self.assertEqual((payment.amount_invoices, payment.amount_credits, payment.amount), (550.5, 150.0, 400.5))
         # The credit goes to the oldest invoice first, never more than its chosen amount.
         self.assertEqual(
             [(setoff.invoice_move_id, setoff.amount) for setoff in payment.setoff_ids], [(first, 100.0), (second, 50.0)]
         )
-        expected = {first: (300.0, 100.0, 100.0, 0.0), second: (200.0, 200.0, 50.0, 150.0), third: (500.0, 250.5, 0.0, 250.5)}
+        expected = {
+            first: (300.0, 100.0, 100.0, 0.0),
+            second: (200.0, 200.0, 50.0, 150.0),
+            third: (500.0, 250.5, 0.0, 250.5),
+        }
         for move, figures in expected.items():
             line = self._line(payment, move)
             self.assertEqual((line.amount_residual, line.amount_chosen, line.amount_setoff, line.amount_paid), figures)
@@ -49,14 +50,17 @@ class TestPayAmounts(PayerPaymentCommon):
         self.assertEqual((tx.amount, tx.payment_id.amount), (400.5, 400.5))
         self.assertEqual(payment.state, "done")
         self.assertEqual(
-            (self._open(first), self._open(second), self._open(third), self._open(credit_note)), (200.0, 0.0, 249.5, 0.0)
+            (self._open(first), self._open(second), self._open(third), self._open(credit_note)),
+            (200.0, 0.0, 249.5, 0.0),
         )
         self.assertEqual(first.payment_state, "partial")
         payment_line = tx.payment_id.move_id.line_ids.filtered(
             lambda line: line.account_id.account_type == "asset_receivable"
         )
         self.assertTrue(payment_line.reconciled, "the payment is used in full, on exactly those amounts")
-        paid = {partial.debit_move_id.move_id: partial.debit_amount_currency for partial in payment_line.matched_debit_ids}
+        paid = {
+            partial.debit_move_id.move_id: partial.debit_amount_currency for partial in payment_line.matched_debit_ids
+        }
         self.assertEqual(paid, {second: 150.0, third: 250.5})
         for move, (_open, _chosen, setoff, paid_now) in expected.items():
             line = self._line(payment, move)
@@ -109,9 +113,7 @@ class TestPayAmounts(PayerPaymentCommon):
         to_pay = self.Ledger._to_pay(self.customer, self.company, self.usd, self.company, today=TODAY)
         self.assertEqual(to_pay["pay_all"]["amount"], 380.0)
         payment = self._select(pay_all=True)
-        self.assertEqual(
-            {line.move_id: line.amount_chosen for line in payment.line_ids}, {first: 180.0, second: 200.0}
-        )
+        self.assertEqual({line.move_id: line.amount_chosen for line in payment.line_ids}, {first: 180.0, second: 200.0})
         self.assertEqual(payment.amount, 380.0)
         with self.assertRaisesRegex(UserError, "PAY ALL"):
             self._select(pay_all=True, amounts={first.id: "10"})
@@ -317,9 +319,7 @@ class TestPayAmountsPortal(PayerPaymentCommon, HttpCase):
     def test_pay_all_ignores_typed_amounts_and_says_what_it_charges(self):
         self.authenticate("payer_paula", "payer_paula")
         page = html.fromstring(self.url_open(self._to_pay_url()).content)
-        self.assertIn(
-            "whole amount payable now", page.xpath("string(//*[contains(@class, 'o_payer_pay_all_info')])")
-        )
+        self.assertIn("whole amount payable now", page.xpath("string(//*[contains(@class, 'o_payer_pay_all_info')])"))
         self._post([self.invoice_a], [self.credit_note], amounts={self.invoice_a: "10"}, mode="all")
         payment = self._payments()
         self.assertEqual((payment.amount_invoices, payment.amount), (500.0, 450.0))
@@ -340,7 +340,9 @@ class TestPayAmountsPortal(PayerPaymentCommon, HttpCase):
             self._demo_pay(first.transaction_ids)
         self._demo_pay(second.transaction_ids)
         self.assertEqual(self._open(self.invoice_a), 150.0, "charged once, for the new amount")
-        self.assertEqual(self._ledger_balance(self.usd) - self._open(self.invoice_b) - self._open(self.credit_note), 150.0)
+        self.assertEqual(
+            self._ledger_balance(self.usd) - self._open(self.invoice_b) - self._open(self.credit_note), 150.0
+        )
 
     def test_two_requests_at_once_end_with_one_transaction(self):
         self.authenticate("payer_paula", "payer_paula")
