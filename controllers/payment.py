@@ -8,6 +8,8 @@ from odoo.addons.payment.controllers.portal import PaymentPortal
 from .portal import PayerPortal
 
 FLASH_KEY = "payer_portal_pay_error"
+# The selection of a refused TO PAY form (invoice ids, amounts as typed), shown back with the message.
+SELECTION_KEY = "payer_portal_pay_selection"
 # Documents listed in a TO PAY tab (PAY ALL pays every one, listed or not).
 TO_PAY_LIMIT = 200
 
@@ -41,10 +43,26 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
         # Back from a refused selection (``pay=1``): that section's TO PAY tab is open, its content
         # rendered in the page. Every other TO PAY tab loads when it is opened (``payer_portal_to_pay``).
         values["pay_section"] = request.params.get("pay") and section_key
+        refused = request.session.pop(SELECTION_KEY, None) or {}
         for section in values["sections"]:
             if section["key"] == values["pay_section"]:
                 section["to_pay"] = self._payer_to_pay_values(partner, section)
+                if refused.get("section") == section["key"]:
+                    section["to_pay"]["preselected"] = self._payer_refused_selection(section["to_pay"], refused)
         return values
+
+    def _payer_refused_selection(self, to_pay, refused):
+        """The invoices of a refused selection, with the amounts as the customer typed them (an
+        empty one: the invoice's payable amount), among the rows of the tab: the customer corrects
+        what the message names instead of starting again."""
+        amounts = refused.get("amounts") or {}
+        selected = {str(move_id) for move_id in refused.get("ids") or ()}
+        preselected = {}
+        for row in to_pay["rows"]:
+            move_id = str(row["move"].id)
+            if row["payable"] and row["pay_kind"] == "invoice" and move_id in selected:
+                preselected[row["move"].id] = amounts.get(move_id) or row["payable_amount_input"]
+        return preselected
 
     def _payer_to_pay_values(self, partner, section):
         """What the TO PAY tab of ``section`` shows (``payer.portal.ledger._to_pay``)."""
@@ -139,6 +157,16 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
             )
         except UserError as error:
             request.session[FLASH_KEY] = error.args[0]
+            if mode != "all":
+                form = request.httprequest.form
+                request.session[SELECTION_KEY] = {
+                    "section": section,
+                    "ids": [value[:20] for value in form.getlist("invoice_ids")[:TO_PAY_LIMIT]],
+                    "amounts": {
+                        key[:20]: value[:32]
+                        for key, value in list(self._payer_form_amounts(form).items())[:TO_PAY_LIMIT]
+                    },
+                }
             return request.redirect(f"/my/payer-portal?section={section}&pay=1#payer-section-{section}")
         return request.redirect(self._payer_payment_url(payment))
 

@@ -699,7 +699,8 @@ class PayerPortalLedger(models.AbstractModel):
         ``settled_later`` and, in ``settled_later``, the (reference, date) of those settlements.
         ``question_open``: the customer asked a question on the document that is not answered yet
         (``account.move.payer_question_open``, read for all the rows in one query).
-        ``payable``, ``pay_kind``: see :meth:`_document_states`; ``reason``: why it cannot be
+        ``payable``, ``pay_kind``: see :meth:`_document_states`; ``payable_amount``: the most
+        the customer may pay of it now (:meth:`_payable_amounts`); ``reason``: why it cannot be
         paid now (``None`` when it can); ``to_pay``: listed in TO PAY (an invoice, payable or
         not, or a credit that can be set off); ``dispute``: its open dispute.
         """

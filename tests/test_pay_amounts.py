@@ -316,6 +316,16 @@ class TestPayAmountsPortal(PayerPaymentCommon, HttpCase):
         self.assertFalse(self._payments())
         self.assertNotIn(self.other_invoice.name, self._flash() or "", "another customer's invoice is not named")
 
+    def test_refused_form_shows_the_selection_back_with_the_message(self):
+        self.authenticate("payer_paula", "payer_paula")
+        response = self._post([self.invoice_a, self.invoice_b], amounts={self.invoice_a: "12,50"})
+        page = html.fromstring(self.url_open(response.headers["Location"]).content)
+        self.assertIn("is not an amount", page.xpath("string(//*[contains(@class, 'o_payer_pay_error')])"))
+        self.assertEqual(page.xpath(f"//input[@id='payer_amount_{self.invoice_a.id}']/@value"), ["12,50"])
+        self.assertEqual(page.xpath(f"//input[@id='payer_amount_{self.invoice_b.id}']/@value"), ["200.00"])
+        checked = page.xpath("//tr[contains(@class, 'o_payer_pay_row_invoice')]//input[@checked]/@value")
+        self.assertEqual(sorted(map(int, checked)), sorted((self.invoice_a | self.invoice_b).ids))
+
     def test_pay_all_ignores_typed_amounts_and_says_what_it_charges(self):
         self.authenticate("payer_paula", "payer_paula")
         page = html.fromstring(self.url_open(self._to_pay_url()).content)
