@@ -410,3 +410,30 @@ class TestPayAmountsPortal(PayerPaymentCommon, HttpCase):
         self.assertEqual(
             (self._open(self.invoice_a), self._open(self.invoice_b), self._open(self.credit_note)), (179.5, 0.0, 0.0)
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPayAmountsBackend(PayerPaymentCommon):
+    def test_account_manager_sees_per_invoice_chosen_set_off_and_paid(self):
+        invoice = self._invoice(400.0, days_late=5)
+        credit_note = self._invoice(30.0, move_type="out_refund")
+        payment = self._select([invoice], [credit_note], amounts={invoice.id: "100"})
+        manager = self._account_manager("payer_amounts_manager")
+        form = (
+            self.env["payer.payment"]
+            .with_user(manager)
+            .get_view(self.env.ref("account_payer_portal.payer_payment_view_form").id, "form")["arch"]
+        )
+        for field in ("amount_residual", "amount_chosen", "amount_setoff", "amount_paid", "installment_ids"):
+            self.assertIn(f'name="{field}"', form)
+        line = payment.with_user(manager).line_ids.filtered(lambda line: line.move_id == invoice)
+        self.assertEqual(
+            (line.amount_residual, line.amount_chosen, line.amount_setoff, line.amount_paid), (400.0, 100.0, 30.0, 70.0)
+        )
+        self.assertEqual(payment.with_user(manager).installment_ids.amount_paid, 70.0)
+
+    def test_minimum_card_payment_is_a_company_setting(self):
+        settings = self.env["res.config.settings"].create({"payer_min_card_payment": 15.0})
+        settings.execute()
+        self.assertEqual(self.env.company.payer_min_card_payment, 15.0)
+        self.assertFalse(self.env["res.company"].create({"name": "New Ltd"}).payer_min_card_payment, "empty by default")
