@@ -397,6 +397,8 @@ class TestPayAmountsPortal(PayerPaymentCommon, HttpCase):
         page = html.fromstring(self.url_open(self._to_pay_url(f"&select={big.id}")).content)
         value = page.xpath(f"//input[@id='payer_amount_{big.id}']/@value")[0]
         self.assertRegex(value, r"^1\s234,50$")
+        form = page.xpath("//form[contains(@class, 'o_payer_to_pay_form')]")[0]
+        self.assertEqual(form.get("data-decimal-point"), ",", "the page's script reads amounts in French too")
         self._post([big], amounts={big: "1 000,5"})
         self.assertEqual(self._payments().amount_invoices, 1000.5)
         self._post([big], amounts={big: "1000.5"})
