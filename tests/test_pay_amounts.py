@@ -388,6 +388,8 @@ class TestPayAmountsPortal(PayerPaymentCommon, HttpCase):
         self.assertTrue(label, "each amount input has its label")
         amount_input = page.xpath(f"//input[@id='payer_amount_{self.invoice_a.id}']")[0]
         self.assertEqual(amount_input.get("inputmode"), "decimal")
+        button = page.xpath("//button[contains(@class, 'o_payer_pay_selected')]")[0]
+        self.assertIsNone(button.get("disabled"), "a browser without JavaScript can send the form")
 
     def test_amount_inputs_in_the_customers_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
