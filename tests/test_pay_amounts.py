@@ -441,3 +441,39 @@ class TestPayAmountsBackend(PayerPaymentCommon):
         settings.execute()
         self.assertEqual(self.env.company.payer_min_card_payment, 15.0)
         self.assertFalse(self.env["res.company"].create({"name": "New Ltd"}).payer_min_card_payment, "empty by default")
+
+
+@tagged("post_install", "-at_install")
+class TestPayAmountsLargePayment(PayerPaymentCommon):
+    """Chosen amounts in a payment recorded by the job (batches of 2 documents past 3)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        params = cls.env["ir.config_parameter"].sudo()
+        params.set_param("account_payer_portal.large_payment_documents", "3")
+        params.set_param("account_payer_portal.large_payment_batch", "2")
+
+    def test_job_reconciles_each_invoice_for_its_chosen_amount_only(self):
+        invoices = self.env["account.move"]
+        for index in range(5):
+            invoices |= self._invoice(100.0, days_late=50 - index)
+        credit_note = self._invoice(30.0, move_type="out_refund")
+        amounts = {invoices[0].id: "40", invoices[2].id: "10.5", invoices[4].id: "99.99"}
+        payment = self._select(invoices, [credit_note], amounts=amounts)
+        self.assertEqual(payment.amount, 40.0 + 100.0 + 10.5 + 100.0 + 99.99 - 30.0)
+        tx = self._transaction(payment)
+        tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+        tx._post_process()
+        self.assertTrue(tx.payer_recording, "handed to the job")
+        for _step in range(20):
+            if tx._payer_record_step()[1]:
+                break
+        self.assertEqual(payment.state, "done")
+        self.assertEqual([self._open(invoice) for invoice in invoices], [60.0, 0.0, 89.5, 0.0, 0.01])
+        self.assertEqual(self._open(credit_note), 0.0)
+        payment_line = tx.payment_id.move_id.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self.assertTrue(payment_line.reconciled, "the payment is used in full")
+        self.assertEqual(payment._portal_status_values()["recorded"], 5)
