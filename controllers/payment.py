@@ -8,6 +8,8 @@ from odoo.addons.payment.controllers.portal import PaymentPortal
 from .portal import PayerPortal
 
 FLASH_KEY = "payer_portal_pay_error"
+# The selection of a refused TO PAY form (invoice ids, amounts as typed), shown back with the message.
+SELECTION_KEY = "payer_portal_pay_selection"
 # Documents listed in a TO PAY tab (PAY ALL pays every one, listed or not).
 TO_PAY_LIMIT = 200
 
@@ -41,10 +43,26 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
         # Back from a refused selection (``pay=1``): that section's TO PAY tab is open, its content
         # rendered in the page. Every other TO PAY tab loads when it is opened (``payer_portal_to_pay``).
         values["pay_section"] = request.params.get("pay") and section_key
+        refused = request.session.pop(SELECTION_KEY, None) or {}
         for section in values["sections"]:
             if section["key"] == values["pay_section"]:
                 section["to_pay"] = self._payer_to_pay_values(partner, section)
+                if refused.get("section") == section["key"]:
+                    section["to_pay"]["preselected"] = self._payer_refused_selection(section["to_pay"], refused)
         return values
+
+    def _payer_refused_selection(self, to_pay, refused):
+        """The invoices of a refused selection, with the amounts as the customer typed them (an
+        empty one: the invoice's payable amount), among the rows of the tab: the customer corrects
+        what the message names instead of starting again."""
+        amounts = refused.get("amounts") or {}
+        selected = {str(move_id) for move_id in refused.get("ids") or ()}
+        preselected = {}
+        for row in to_pay["rows"]:
+            move_id = str(row["move"].id)
+            if row["payable"] and row["pay_kind"] == "invoice" and move_id in selected:
+                preselected[row["move"].id] = amounts.get(move_id) or row["payable_amount_input"]
+        return preselected
 
     def _payer_to_pay_values(self, partner, section):
         """What the TO PAY tab of ``section`` shows (``payer.portal.ledger._to_pay``)."""
@@ -57,11 +75,43 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
             limit=TO_PAY_LIMIT,
         )
 
+    def _payer_to_pay_preselection(self, to_pay, currency):
+        """The invoices the URL asks TO PAY to show selected (``select``, ``amount``: see
+        ``payer_portal_to_pay``), with their amount as the customer's language writes it: only
+        invoices payable now of the section; an amount above the invoice's payable amount is
+        lowered to it, a missing or unreadable one is its payable amount."""
+        args = request.httprequest.args
+        ids = [part.strip() for value in args.getlist("select") for part in value.split(",") if part.strip()]
+        amounts = args.getlist("amount")
+        rows = {str(row["move"].id): row for row in to_pay["rows"] if row["payable"] and row["pay_kind"] == "invoice"}
+        Payment, Ledger = request.env["payer.payment"], request.env["payer.portal.ledger"]
+        preselected = {}
+        for index, move_id in enumerate(ids[:TO_PAY_LIMIT]):
+            row = rows.get(move_id)
+            if not row:
+                continue
+            try:
+                amount = Payment._parse_amount(amounts[index] if index < len(amounts) else None, currency, "en_US")
+            except ValueError:
+                amount = None
+            payable = row["payable_amount"]
+            amount = payable if amount is None else min(amount, payable)
+            preselected[row["move"].id] = Ledger._input_amount(amount, currency)
+        return preselected
+
     @http.route("/my/payer-portal/to-pay", type="http", auth="public", website=True, readonly=True)
     def payer_portal_to_pay(self, section=None, fragment=None, **kw):
         """The TO PAY tab of one section (``section``: its key, ``<company id>-<currency code>``):
         the tab's content alone for the page's script (``fragment=1``), else a page of its own
-        (the tab's link without JavaScript). Another customer's or an unknown section: 404."""
+        (the tab's link without JavaScript). Another customer's or an unknown section: 404.
+
+        Invoices come selected with ``select=<invoice id>`` (repeated, or ids separated by
+        commas), each with the amount of the ``amount`` parameter at the same position (repeated,
+        one per id, a plain number with a dot: ``amount=150.25``; optional: the invoice's
+        payable amount). An invoice that is not payable now in this section is not selected; an
+        amount above its payable amount is lowered to it, an unreadable one is its payable
+        amount. The customer then pays (or changes) the selection as any other: the server
+        checks it again."""
         partner = self._payer_portal_partner()
         if not partner:
             return request.redirect("/web/login?redirect=/my/payer-portal")
@@ -70,6 +120,7 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
             raise request.not_found()
         [current] = sections
         current["to_pay"] = self._payer_to_pay_values(partner, current)
+        current["to_pay"]["preselected"] = self._payer_to_pay_preselection(current["to_pay"], current["currency"])
         values = self._payer_portal_base_values(partner, sections)
         values.update(section=current, page_name="payer_to_pay")
         if fragment:
@@ -89,21 +140,44 @@ class PayerPaymentPortal(PayerPortal, PaymentPortal):
         try:
             if not company or not currency:
                 raise UserError(request.env._("This account cannot be paid here: reload the page."))
+            form = request.httprequest.form
             payment = request.env["payer.payment"]._create_from_selection(
                 partner,
                 company,
                 currency,
-                invoice_ids=request.httprequest.form.getlist("invoice_ids"),
-                credit_ids=request.httprequest.form.getlist("credit_ids"),
+                invoice_ids=form.getlist("invoice_ids"),
+                credit_ids=form.getlist("credit_ids"),
                 pay_all=mode == "all",
                 companies=companies,
                 # a guest's receipt address is asked, not taken from the customer
                 contact=None if request.env.user._is_public() else self._payer_portal_contact(partner),
+                # PAY ALL pays every payable amount: the amounts typed in the form are for PAY SELECTED
+                amounts=None if mode == "all" else self._payer_form_amounts(form),
+                lang=request.env.lang,
             )
         except UserError as error:
             request.session[FLASH_KEY] = error.args[0]
+            if mode != "all":
+                form = request.httprequest.form
+                request.session[SELECTION_KEY] = {
+                    "section": section,
+                    "ids": [value[:20] for value in form.getlist("invoice_ids")[:TO_PAY_LIMIT]],
+                    "amounts": {
+                        key[:20]: value[:32]
+                        for key, value in list(self._payer_form_amounts(form).items())[:TO_PAY_LIMIT]
+                    },
+                }
             return request.redirect(f"/my/payer-portal?section={section}&pay=1#payer-section-{section}")
         return request.redirect(self._payer_payment_url(payment))
+
+    def _payer_form_amounts(self, form):
+        """The amounts typed in TO PAY (``amount_<invoice id>`` fields, as typed: the model reads
+        them in the customer's language); empty fields are left out (the invoice's payable amount)."""
+        return {
+            key.removeprefix("amount_"): value
+            for key, value in form.items(multi=True)
+            if key.startswith("amount_") and (value or "").strip()
+        }
 
     # ------------------------------------------------------------------ email and payment
 

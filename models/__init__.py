@@ -16,6 +16,9 @@ from . import payer_move_lock
 from . import payer_payment
 from . import payer_payment_line
 from . import payer_payment_setoff
+from . import payer_payment_installment
+from . import account_move_line
+from . import res_config_settings
 from . import payment_transaction
 from . import payment_provider
 from . import mail_activity

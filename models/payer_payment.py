@@ -1,4 +1,6 @@
 import logging
+import re
+from decimal import Decimal, InvalidOperation
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -50,9 +52,12 @@ class PayerPayment(models.Model):
     )
     line_ids = fields.One2many("payer.payment.line", "payer_payment_id", string="Documents", readonly=True)
     setoff_ids = fields.One2many("payer.payment.setoff", "payer_payment_id", string="Set-off", readonly=True)
+    installment_ids = fields.One2many(
+        "payer.payment.installment", "payer_payment_id", string="Installments", readonly=True
+    )
     transaction_ids = fields.One2many("payment.transaction", "payer_payment_id", string="Transactions", readonly=True)
     payment_id = fields.Many2one("account.payment", readonly=True, copy=False)
-    amount_invoices = fields.Monetary(string="Invoices", readonly=True)
+    amount_invoices = fields.Monetary(string="Invoices", readonly=True, help="The amounts chosen of the invoices.")
     amount_credits = fields.Monetary(string="Credits set off", readonly=True)
     amount = fields.Monetary(string="Amount to pay", readonly=True)
     date_done = fields.Datetime(string="Paid on", readonly=True, copy=False)
@@ -94,8 +99,124 @@ class PayerPayment(models.Model):
             raise UserError(self.env._("The selection is not valid: reload the page and select again.")) from error
 
     @api.model
+    def _parse_amount(self, value, currency, lang=None):
+        """An amount typed by the customer, as a float in ``currency``; ``None`` when empty.
+
+        A string is read in the customer's language (``lang``): its decimal point, and its
+        thousands separator in groups of three (``1,234.56`` in English, ``1 234,56`` in French,
+        ``1.234,56`` in German). A number (from code) is taken as is.
+
+        :raise ValueError: with the reason: ``"format"`` (text, ``NaN``, ``1e309``, the other
+            language's decimal separator...), ``"negative"``, ``"zero"`` or ``"decimals"`` (more
+            decimals than the currency has)
+        """
+        if value is None:
+            return None
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+            if not number.is_finite():
+                raise ValueError("format")
+        else:
+            text = str(value).strip()
+            if not text:
+                return None
+            negative = text[0] in "-\u2212"
+            text = text[1:].strip() if negative else text
+            decimal_point, thousands = self.env["payer.portal.ledger"]._lang_separators(lang)
+            separators = {thousands} if thousands else set()
+            if thousands and (thousands.isspace() or thousands in "\u202f\u00a0"):
+                separators |= {" ", "\u00a0", "\u202f"}
+            alternatives = "|".join(re.escape(sep) for sep in separators)
+            grouped = rf"[0-9]{{1,3}}(?:(?:{alternatives})[0-9]{{3}})+"
+            whole = rf"(?P<whole>{grouped}|[0-9]+)" if separators else r"(?P<whole>[0-9]+)"
+            match = re.fullmatch(rf"{whole}(?:{re.escape(decimal_point)}(?P<fraction>[0-9]+))?", text, re.ASCII)
+            if not match or len(match["whole"]) > 30:
+                raise ValueError("format")
+            digits = re.sub(r"[^0-9]", "", match["whole"])
+            try:
+                number = Decimal(f"{digits}.{match['fraction'] or '0'}")
+            except InvalidOperation as error:
+                raise ValueError("format") from error
+            if negative and number:
+                raise ValueError("negative")
+        if number < 0:
+            raise ValueError("negative")
+        if number == 0:
+            raise ValueError("zero")
+        exponent = number.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > currency.decimal_places:
+            raise ValueError("decimals")
+        return float(number)
+
+    @api.model
+    def _amount_problem(self, reason, document, value, currency, lang=None):
+        """The sentence telling the customer why the amount ``value`` typed for ``document``
+        (its name) is refused (``reason``: see :meth:`_parse_amount`)."""
+        if reason == "negative":
+            return self.env._("the amount for %(invoice)s cannot be negative", invoice=document)
+        if reason == "zero":
+            return self.env._(
+                "the amount for %(invoice)s is zero: unselect the invoice to leave it open", invoice=document
+            )
+        if reason == "decimals":
+            return self.env._(
+                "the amount for %(invoice)s has more than %(digits)s decimals",
+                invoice=document,
+                digits=currency.decimal_places,
+            )
+        decimal_point, thousands = self.env["payer.portal.ledger"]._lang_separators(lang)
+        example = f"1{thousands}234"
+        if currency.decimal_places:
+            example += decimal_point + "5" * currency.decimal_places
+        return self.env._(
+            "the amount for %(invoice)s (%(value)s) is not an amount: write it like %(example)s",
+            invoice=document,
+            value=str(value)[:40],
+            example=example,
+        )
+
+    @api.model
+    def _chosen_amounts(self, invoices, amounts, currency, lang=None):
+        """The amounts the customer chose, by invoice id, read from ``amounts`` (invoice id ->
+        typed text or number; a missing or empty one: the invoice's payable amount, filled in by
+        the caller). An amount for an invoice that is not selected, or that cannot be read, is a
+        problem (one sentence each).
+
+        :return: (``{move id: float}``, list of problems)
+        """
+        problems, chosen = [], {}
+        names = {move.id: move.name for move in invoices}
+        for key, value in (amounts or {}).items():
+            try:
+                move_id = int(str(key).strip())
+            except (TypeError, ValueError) as error:
+                raise UserError(self.env._("The selection is not valid: reload the page and select again.")) from error
+            if move_id not in names:
+                if str(value or "").strip():
+                    problems.append(self.env._("an amount was given for an invoice that is not selected"))
+                continue
+            try:
+                amount = self._parse_amount(value, currency, lang)
+            except ValueError as error:
+                problems.append(self._amount_problem(error.args[0], names[move_id], value, currency, lang))
+                continue
+            if amount is not None:
+                chosen[move_id] = amount
+        return chosen, list(dict.fromkeys(problems))
+
+    @api.model
     def _create_from_selection(
-        self, partner, company, currency, invoice_ids=(), credit_ids=(), pay_all=False, companies=None, contact=None
+        self,
+        partner,
+        company,
+        currency,
+        invoice_ids=(),
+        credit_ids=(),
+        pay_all=False,
+        companies=None,
+        contact=None,
+        amounts=None,
+        lang=None,
     ):
         """Check the customer's selection and record it: the one entry point of TO PAY.
 
@@ -103,32 +224,79 @@ class PayerPayment(models.Model):
         (another customer's, another currency's, already paid, under dispute, awaiting a payment,
         settled or dated after today) refuse the whole selection with a clear message, and
         nothing is created.
+
+        ``amounts`` (invoice id -> amount typed in the language ``lang``, or a number): what the
+        customer chose to pay of a selected invoice; an invoice without one is paid for its
+        ``payable_amount`` (the ledger's). Each is checked (see :meth:`_parse_amount`, at most
+        the payable amount, only for a selected invoice), and so is the company's minimum card
+        payment: any problem refuses the selection. PAY ALL pays every payable amount (no
+        ``amounts``). Everything is then computed here from the ids and amounts.
         """
         Ledger = self.env["payer.portal.ledger"]
         partner = partner.commercial_partner_id
         companies = companies if companies is not None else Ledger._customer_companies(partner)
         if company not in companies:
             raise UserError(self.env._("This account cannot be paid here."))
+        if pay_all and amounts:
+            raise UserError(self.env._("PAY ALL pays every invoice's payable amount: it takes no amounts."))
         invoices, credit_docs = self._selected_documents(
             partner, company, currency, companies, invoice_ids, credit_ids, pay_all
         )
+        chosen, problems = self._chosen_amounts(invoices, amounts, currency, lang)
         lines = Ledger._payable_lines(partner, company, currency, invoices | credit_docs, companies)
-        problems = self._selection_problems(partner, company, currency, companies, invoices, credit_docs, lines)
+        check = Ledger._selection_check(partner, company, currency, companies, invoices, credit_docs, amounts=chosen)
+        problems += self._selection_problems(lines, check["refusals"])
         if problems:
             raise UserError(
                 self.env._(
                     "Nothing was paid: %(problems)s. Reload the page and select again.", problems="; ".join(problems)
                 )
             )
+        chosen = {move.id: chosen.get(move.id, check["payable_amounts"].get(move.id, 0.0)) for move in invoices}
 
         Move = self.env["account.move"].sudo()
-        invoice_lines = [line for line in lines if line["move_id"] in invoices.ids]
+        invoice_lines = self._installment_targets(
+            [line for line in lines if line["move_id"] in invoices.ids], chosen, currency
+        )
         credit_lines = sorted(
             (line for line in lines if line["move_id"] in credit_docs.ids),
             key=lambda line: (Move.browse(line["move_id"]).date, line["move_id"], line["id"]),
         )
-        plan = self._allocate(invoice_lines, credit_lines, currency)
-        return self._create_with_plan(partner, company, currency, invoice_lines, credit_lines, plan, contact)
+        plan = self._allocate([line for line in invoice_lines if line["residual"] > 0], credit_lines, currency)
+        self._check_minimum(company, currency, chosen, plan)
+        return self._create_with_plan(partner, company, currency, invoice_lines, credit_lines, plan, contact, chosen)
+
+    @api.model
+    def _installment_targets(self, invoice_lines, chosen, currency):
+        """The invoices' open lines (by due date) with ``residual`` the part of each invoice's
+        chosen amount it carries, earliest installment first, and ``open`` its residual."""
+        left = dict(chosen)
+        targets = []
+        for line in invoice_lines:
+            part = currency.round(max(min(line["residual"], left.get(line["move_id"], 0.0)), 0.0))
+            left[line["move_id"]] = currency.round(left.get(line["move_id"], 0.0) - part)
+            targets.append({**line, "open": line["residual"], "residual": part})
+        return targets
+
+    @api.model
+    def _check_minimum(self, company, currency, chosen, plan):
+        """The company's minimum card payment (converted to ``currency``): a selection whose
+        amount to pay online, after credits, is above zero and below it is refused."""
+        minimum = company.payer_min_card_payment
+        if not minimum:
+            return
+        Ledger = self.env["payer.portal.ledger"]
+        minimum = company.currency_id._convert(minimum, currency, company, Ledger._today(company))
+        amount = currency.round(sum(chosen.values()) - sum(amount for _credit, _invoice, amount in plan))
+        if currency.compare_amounts(amount, 0.0) > 0 and currency.compare_amounts(amount, minimum) < 0:
+            raise UserError(
+                self.env._(
+                    "Nothing was paid: the least that can be paid online is %(minimum)s, and this selection "
+                    "comes to %(amount)s after your credits. Select more, or contact us to pay.",
+                    minimum=Ledger._format_amount(minimum, currency),
+                    amount=Ledger._format_amount(amount, currency),
+                )
+            )
 
     @api.model
     def _selected_documents(self, partner, company, currency, companies, invoice_ids, credit_ids, pay_all):
@@ -151,13 +319,10 @@ class PayerPayment(models.Model):
         return invoices, credit_docs
 
     @api.model
-    def _selection_problems(self, partner, company, currency, companies, invoices, credit_docs, lines):
+    def _selection_problems(self, lines, refusals):
         """Why the selection cannot be paid (one sentence per document or rule), from the ledger's
-        definition of what is payable now and the documents' open receivable ``lines``; empty
-        when it can."""
-        refusals = self.env["payer.portal.ledger"]._selection_refusals(
-            partner, company, currency, companies, invoices, credit_docs
-        )
+        ``refusals`` (what is payable now, up to which amount) and the documents' open receivable
+        ``lines``; empty when it can."""
         problems = list(refusals.values())
         if len({line["account_id"] for line in lines}) > 1:
             problems.append(
@@ -166,7 +331,7 @@ class PayerPayment(models.Model):
         return problems
 
     @api.model
-    def _create_with_plan(self, partner, company, currency, invoice_lines, credit_lines, plan, contact):
+    def _create_with_plan(self, partner, company, currency, invoice_lines, credit_lines, plan, contact, chosen):
         setoff_by_line = {}
         for credit_line_id, invoice_line_id, amount in plan:
             setoff_by_line[invoice_line_id] = setoff_by_line.get(invoice_line_id, 0.0) + amount
@@ -178,10 +343,22 @@ class PayerPayment(models.Model):
                     line["move_id"],
                     {"move_id": line["move_id"], "kind": kind, "amount_residual": 0.0, "amount_setoff": 0.0},
                 )
-                values["amount_residual"] += abs(line["residual"])
+                values["amount_residual"] += abs(line.get("open", line["residual"]))
                 values["amount_setoff"] += setoff_by_line.get(line["id"], 0.0)
-        amount_invoices = currency.round(sum(line["residual"] for line in invoice_lines))
+        amount_invoices = currency.round(sum(chosen.values()))
         amount_credits = currency.round(sum(amount for _credit, _invoice, amount in plan))
+        installments = [
+            {
+                "sequence": index,
+                "move_line_id": line["id"],
+                "amount_open": line["open"],
+                "amount_chosen": line["residual"],
+                "amount_setoff": currency.round(setoff_by_line.get(line["id"], 0.0)),
+                "amount_paid": currency.round(line["residual"] - setoff_by_line.get(line["id"], 0.0)),
+            }
+            for index, line in enumerate(invoice_lines)
+            if not currency.is_zero(line["residual"])
+        ]
         return self.sudo().create(
             {
                 "name": self.env["ir.sequence"].sudo().with_company(company).next_by_code("payer.payment") or "/",
@@ -198,8 +375,11 @@ class PayerPayment(models.Model):
                         {
                             **values,
                             "amount_residual": currency.round(values["amount_residual"]),
+                            "amount_chosen": currency.round(chosen[values["move_id"]])
+                            if values["kind"] == "invoice"
+                            else 0.0,
                             "amount_setoff": currency.round(values["amount_setoff"]),
-                            "amount_paid": currency.round(values["amount_residual"] - values["amount_setoff"])
+                            "amount_paid": currency.round(chosen[values["move_id"]] - values["amount_setoff"])
                             if values["kind"] == "invoice"
                             else 0.0,
                         }
@@ -212,8 +392,23 @@ class PayerPayment(models.Model):
                     )
                     for index, (credit, invoice, amount) in enumerate(plan)
                 ],
+                "installment_ids": [fields.Command.create(values) for values in installments],
             }
         )
+
+    def _reconcile_caps(self):
+        """What each receivable line of the invoices may be reconciled for at most by the
+        provider's payment (line id -> amount, in the payment's currency): its planned part of the
+        chosen amounts; 0 for an installment nothing was chosen of. Empty for a payment recorded
+        before amounts could be chosen (its invoices are paid in full, as then)."""
+        self.ensure_one()
+        if not self.installment_ids:
+            return {}
+        receivable = self._invoices().line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
+        caps = dict.fromkeys(receivable.ids, 0.0)
+        for installment in self.installment_ids:
+            caps[installment.move_line_id.id] = installment.amount_paid
+        return caps
 
     # ------------------------------------------------------------------ checks before paying
 
@@ -254,7 +449,16 @@ class PayerPayment(models.Model):
             )
             != 0
         ]
-        refusals = Ledger._selection_refusals(partner, company, currency, company, self._invoices(), self._credits())
+        chosen = {line.move_id.id: line.amount_chosen for line in self.line_ids if line.kind == "invoice"}
+        refusals = Ledger._selection_check(
+            partner,
+            company,
+            currency,
+            company,
+            self._invoices(),
+            self._credits(),
+            amounts=chosen if self.installment_ids else None,
+        )["refusals"]
         changed += [move.name for move in refusals]
         if changed:
             raise UserError(
@@ -325,25 +529,34 @@ class PayerPayment(models.Model):
         """Reconcile each planned credit with its invoice installment, in the planned order
         (``setoffs``: a part of the plan, for the job that records a large payment in batches).
 
-        A pair reconciles the smaller of its two residuals, which is the planned amount as long as
-        nothing else touched them. A pair is skipped when one of its entries is no longer posted or
+        A pair reconciles the planned amount at most (the chosen part of the invoice), which is
+        the smaller of the credit's residual and that part as long as nothing else touched them.
+        A pair is skipped when one of its entries is no longer posted or
         open, or when reconciling it would apply more than planned (an accountant unreconciled the
         credit meanwhile): less is applied, never more, and the provider's payment is recorded
         whatever happens to the plan (``_record_outcome`` notes the differences).
         """
         rounding = self.currency_id.rounding
+        # What the customer did not choose of an installment stays open: it is not "available".
+        unchosen = {
+            installment.move_line_id.id: installment.amount_open - installment.amount_chosen
+            for installment in self.installment_ids
+        }
         for setoff in (self.setoff_ids if setoffs is None else setoffs).sorted("sequence"):
             credit, invoice = setoff.credit_line_id, setoff.invoice_line_id
             lines = credit | invoice
             if not credit or not invoice or any(line.reconciled or line.parent_state != "posted" for line in lines):
                 continue
-            available = min(-credit.amount_residual_currency, invoice.amount_residual_currency)
+            available = min(
+                -credit.amount_residual_currency, invoice.amount_residual_currency - unchosen.get(invoice.id, 0.0)
+            )
             if float_compare(available, setoff.amount, precision_rounding=rounding) > 0:
                 continue
             before = invoice.amount_residual_currency
             try:
                 with self.env.cr.savepoint():
-                    lines.reconcile()
+                    # never more than planned of the invoice (its chosen part)
+                    lines.with_context(payer_reconcile_caps={invoice.id: setoff.amount}).reconcile()
             except UserError as error:
                 self.env.invalidate_all()
                 _logger.warning("set-off %s of %s skipped: %s", setoff.id, self.name, error)

@@ -15,6 +15,11 @@ class PayerPaymentLine(models.Model):
     amount_residual = fields.Monetary(
         string="Open amount", help="What was open on the document when the customer selected it."
     )
+    amount_chosen = fields.Monetary(
+        string="Chosen",
+        help="The part of an invoice the customer chose to settle now (set off and paid); its open amount "
+        "unless the customer lowered it. What is not chosen stays open.",
+    )
     amount_setoff = fields.Monetary(
         string="Set off",
         help="The part settled by credits (for a credit: what is used): planned at selection, applied once done.",
@@ -24,3 +29,11 @@ class PayerPaymentLine(models.Model):
         help="The part of an invoice paid by the payment: planned at selection, what the payment's "
         "reconciliation paid once done.",
     )
+
+    def _amount_left(self):
+        """What the customer left open of an invoice: its open amount less what was set off and
+        paid (planned, then what really happened). 0 for a credit."""
+        self.ensure_one()
+        if self.kind != "invoice":
+            return 0.0
+        return self.currency_id.round(max(self.amount_residual - self.amount_setoff - self.amount_paid, 0.0))

@@ -4,6 +4,7 @@ import pytz
 
 from odoo import api, models
 from odoo.tools import SQL, float_repr
+from odoo.tools.misc import formatLang
 
 # Documents TO PAY pays as invoices (an open sales receipt too); credits are any document whose
 # open lines are all credits.
@@ -535,6 +536,17 @@ class PayerPortalLedger(models.AbstractModel):
                 else:
                     refusal = "not_payable"
             doc.update(status=status, pay_kind=pay_kind, payable=payable, refusal=refusal)
+        self._payable_amounts(docs)
+        return docs
+
+    @api.model
+    def _payable_amounts(self, docs):
+        """Set ``payable_amount`` on each document of :meth:`_document_states`: the most the
+        customer may pay of it now, in its currency (``>= 0``): its balance when it is an invoice
+        payable now, else 0. Every cap and default of TO PAY (the amount input, PAY ALL, the
+        server's check of a chosen amount) reads it, never the balance."""
+        for doc in docs:
+            doc["payable_amount"] = doc["balance"] if doc["payable"] and doc["pay_kind"] == "invoice" else 0.0
         return docs
 
     @api.model
@@ -564,8 +576,8 @@ class PayerPortalLedger(models.AbstractModel):
     @api.model
     def _payable_documents(self, partner, company, currency, companies, today=None):
         """What PAY ALL takes in a section: every document that can be paid now (invoices) or set
-        off (credits), listed or not, and what it charges (the invoices, less the credits up to
-        them). The amounts are the documents' residuals: for a payable document, the stored ones.
+        off (credits), listed or not, and what it charges (every invoice's ``payable_amount``, less
+        the credits up to them). For a payable document, the amounts are the stored residuals.
 
         :return: dict with ``invoices``, ``credit_docs`` (account.move), ``amount_invoices``,
             ``amount_credits``, ``amount`` and ``document_count`` (open documents of the section)
@@ -578,9 +590,11 @@ class PayerPortalLedger(models.AbstractModel):
     def _pay_all(self, docs, currency):
         """:meth:`_payable_documents` of the section's documents ``docs`` (:meth:`_document_states`)."""
         Move = self.env["account.move"].sudo()
-        invoices = [doc for doc in docs if doc["payable"] and doc["pay_kind"] == "invoice"]
+        invoices = [
+            doc for doc in docs if doc["payable"] and doc["pay_kind"] == "invoice" and doc["payable_amount"] > 0
+        ]
         credit_docs = [doc for doc in docs if doc["payable"] and doc["pay_kind"] == "credit"]
-        amount_invoices = currency.round(sum(doc["balance"] for doc in invoices))
+        amount_invoices = currency.round(sum(doc["payable_amount"] for doc in invoices))
         amount_credits = currency.round(min(-sum(doc["balance"] for doc in credit_docs), amount_invoices))
         return {
             "invoices": Move.browse([doc["move_id"] for doc in invoices]),
@@ -596,6 +610,16 @@ class PayerPortalLedger(models.AbstractModel):
         """Why each selected document cannot be paid (``invoices``) or set off (``credit_docs``)
         now, by move (empty when the whole selection can be): the server's check of a TO PAY
         selection, by the same definition as the rows' ``payable``."""
+        return self._selection_check(partner, company, currency, companies, invoices, credit_docs, today=today)[
+            "refusals"
+        ]
+
+    @api.model
+    def _selection_check(self, partner, company, currency, companies, invoices, credit_docs, amounts=None, today=None):
+        """:meth:`_selection_refusals` and what may be paid of each invoice (one read of the
+        documents): ``{"refusals": {move: reason}, "payable_amounts": {move id: payable_amount}}``.
+        ``amounts`` (move id -> amount chosen, in the section's currency): an amount above the
+        invoice's ``payable_amount`` refuses it too."""
         today = today or self._today(company)
         partner = partner.commercial_partner_id
         selected = invoices | credit_docs
@@ -630,9 +654,22 @@ class PayerPortalLedger(models.AbstractModel):
                     )
                 else:
                     reason = self._refusal_text(doc, kind, settled)
+                chosen = (amounts or {}).get(move.id)
+                if (
+                    not reason
+                    and kind == "invoice"
+                    and chosen is not None
+                    and currency.compare_amounts(chosen, doc["payable_amount"]) > 0
+                ):
+                    reason = self.env._(
+                        "%(invoice)s can be paid up to %(amount)s",
+                        invoice=move.name,
+                        amount=self._format_amount(doc["payable_amount"], currency),
+                    )
                 if reason:
                     refusals[move] = reason
-        return refusals
+        payable_amounts = {move_id: doc["payable_amount"] for move_id, doc in by_move.items()}
+        return {"refusals": refusals, "payable_amounts": payable_amounts}
 
     @api.model
     def _payable_lines(self, partner, company, currency, moves, companies):
@@ -702,7 +739,8 @@ class PayerPortalLedger(models.AbstractModel):
         ``settled_later`` and, in ``settled_later``, the (reference, date) of those settlements.
         ``question_open``: the customer asked a question on the document that is not answered yet
         (``account.move.payer_question_open``, read for all the rows in one query).
-        ``payable``, ``pay_kind``: see :meth:`_document_states`; ``reason``: why it cannot be
+        ``payable``, ``pay_kind``: see :meth:`_document_states`; ``payable_amount``: the most
+        the customer may pay of it now (:meth:`_payable_amounts`); ``reason``: why it cannot be
         paid now (``None`` when it can); ``to_pay``: listed in TO PAY (an invoice, payable or
         not, or a credit that can be set off); ``dispute``: its open dispute. ``scope``: see
         :meth:`_get_sections`.
@@ -749,6 +787,7 @@ class PayerPortalLedger(models.AbstractModel):
                     "question_open": move in question_open,
                     "payable": doc["payable"],
                     "pay_kind": doc["pay_kind"],
+                    "payable_amount": doc["payable_amount"],
                     "reason": None
                     if doc["payable"]
                     else self._refusal_text(doc, doc["pay_kind"] or "invoice", settled_later),
@@ -772,7 +811,13 @@ class PayerPortalLedger(models.AbstractModel):
         docs = self._document_states(self._section_documents(partner, company, currency, companies, today), today)
         listed = docs if limit is None else docs[:limit]
         rows = self._rows_of(listed, company, currency, today)
+        for row in rows:
+            row["payable_amount_input"] = self._input_amount(row["payable_amount"], currency)
+        decimal_point, thousands = self._lang_separators()
         return {
+            "decimal_point": decimal_point,
+            "thousands_sep": thousands,
+            "preselected": {},
             "rows": [row for row in rows if row["to_pay"]],
             "pay_all": self._pay_all(docs, currency),
             "limited": len(listed) < len(docs),
@@ -906,6 +951,26 @@ class PayerPortalLedger(models.AbstractModel):
             "credits": self.env._("Credits"),
             "balance_due": self.env._("Balance Due"),
         }
+
+    @api.model
+    def _format_amount(self, amount, currency):
+        """An amount as the customer reads it in a message (Odoo's monetary format, in the
+        language of the request)."""
+        return formatLang(self.env, currency.round(amount), currency_obj=currency)
+
+    @api.model
+    def _lang_separators(self, lang=None):
+        """(decimal point, thousands separator) of the customer's language (``lang``: a code;
+        default: the request's), as Odoo formats amounts in it."""
+        Lang = self.env["res.lang"]
+        data = Lang._get_data(code=lang or self.env.lang or "en_US") or Lang._get_data(code="en_US")
+        return data.decimal_point or ".", data.thousands_sep or ""
+
+    @api.model
+    def _input_amount(self, amount, currency):
+        """An amount as the customer types it in their language, without the currency (the
+        value of TO PAY's amount inputs): ``1,234.50`` in English, ``1 234,50`` in French."""
+        return formatLang(self.env, currency.round(amount), digits=currency.decimal_places)
 
     @api.model
     def _plain(self, amount, currency):

@@ -74,7 +74,12 @@ class PaymentTransaction(models.Model):
             # The memo (the journal entry's reference, read on statements) is the reference the
             # customer knows, not "<transaction reference> - <provider reference>".
             extra_create_values.setdefault("memo", payer_payment._reference())
-        payment = super()._create_payment(**extra_create_values)
+        tx = self
+        if payer_payment and payer_payment.state in ("draft", "processing"):
+            # Each invoice is paid for the amount the customer chose, not its whole balance.
+            caps = payer_payment._reconcile_caps()
+            tx = self.with_context(payer_reconcile_caps=caps) if caps else self
+        payment = super(PaymentTransaction, tx)._create_payment(**extra_create_values)
         if payer_payment:
             payer_payment._on_transaction_done(self, payment)
         return payment
@@ -194,7 +199,7 @@ class PaymentTransaction(models.Model):
             return 1, False
         lines = tx._payer_lines_to_reconcile(batch)
         if lines:
-            lines.reconcile()
+            lines.with_context(payer_reconcile_caps=payer_payment._reconcile_caps()).reconcile()
             tx.payer_recorded_count = len(tx.invoice_ids) - tx._payer_invoices_left()
             return len(lines) - 1, False
         # Everything reconciled: Odoo's post-processing (flag, message on the documents, other
@@ -242,11 +247,16 @@ class PaymentTransaction(models.Model):
 
     def _payer_open_invoice_lines_query(self, payment_line):
         """The invoices' lines the payment still has to pay: open, on its account, not matched
-        with it yet (a line it paid in part, when it had no more, is matched: done)."""
+        with it yet (a line it paid in part, when it had no more, is matched: done), and of
+        which the customer chose to pay something."""
+        caps = self.payer_payment_id._reconcile_caps()
+        only = (
+            SQL("AND aml.id = ANY(%s)", [line_id for line_id, cap in caps.items() if cap > 0] or [0]) if caps else SQL()
+        )
         return SQL(
             """
               FROM account_move_line aml
-             WHERE aml.move_id = ANY(%(moves)s)
+             WHERE aml.move_id = ANY(%(moves)s) %(only)s
                AND aml.account_id = %(account)s
                AND aml.parent_state = 'posted'
                AND NOT aml.reconciled
@@ -257,6 +267,7 @@ class PaymentTransaction(models.Model):
                )
             """,
             moves=self.invoice_ids.filtered(lambda move: move.state != "cancel").ids or [0],
+            only=only,
             account=payment_line.account_id.id,
             line=payment_line.id,
         )

@@ -11,3 +11,9 @@ class ResCompany(models.Model):
         help="Handles the questions and disputes of customers who have no salesperson, on invoices "
         "that have none either.",
     )
+    payer_min_card_payment = fields.Monetary(
+        string="Minimum card payment",
+        currency_field="currency_id",
+        help="The payer portal refuses a selection whose amount to pay by card (after credits are set "
+        "off) is below this, converted to the selection's currency. Empty: no minimum.",
+    )

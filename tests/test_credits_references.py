@@ -69,10 +69,12 @@ class TestCreditsAndReferences(PayerPaymentCommon, HttpCase):
         page = self._page(f"/my/payer-portal/pay/{payment.id}")
         self.assertEqual(self._figure(page, "o_payer_payment_summary", "Credits to set off"), "$ -50.00")
         credit_row = page.xpath("//tr[contains(@class, 'o_payer_payment_line_credit')]")[0]
-        # Document, Open, Credits set off, Paid: the credit note is open for -50 and sets off -50.
-        self.assertEqual([_text(td) for td in credit_row.xpath("./td")[1:3]], ["$ -50.00", "$ -50.00"])
+        # Document, Open, Chosen, Credits set off, Paid: the credit note is open for -50 and sets off -50.
+        self.assertEqual([_text(td) for td in credit_row.xpath("./td")[1:4]], ["$ -50.00", "", "$ -50.00"])
         invoice_row = page.xpath("//tr[contains(@class, 'o_payer_payment_line_invoice')]")[0]
-        self.assertEqual([_text(td) for td in invoice_row.xpath("./td")[1:]], ["$ 300.00", "$ -50.00", "$ 250.00"])
+        self.assertEqual(
+            [_text(td) for td in invoice_row.xpath("./td")[1:]], ["$ 300.00", "$ 300.00", "$ -50.00", "$ 250.00"]
+        )
 
         self._demo_pay(self._transaction(payment))
         page = self._page(f"/my/payer-portal/pay/{payment.id}/done")
@@ -88,7 +90,7 @@ class TestCreditsAndReferences(PayerPaymentCommon, HttpCase):
         self.assertEqual(len(rows), 1)
         self.assertEqual(_text(rows[0].xpath("./td")[-1]), "$ -50.00")
         credit_row = [row for row in body.xpath("//tr") if self.credit_note.name in _text(row)][-1]
-        self.assertEqual([_text(td) for td in credit_row.xpath("./td")[1:3]], ["$ -50.00", "$ -50.00"])
+        self.assertEqual([_text(td) for td in credit_row.xpath("./td")[1:4]], ["$ -50.00", "", "$ -50.00"])
 
     # ------------------------------------------------------------------ references
 

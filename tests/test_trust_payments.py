@@ -307,8 +307,9 @@ class TestTrustPaymentsConcurrency(BaseCase):
             if not getattr(cls, "method_was_active", True):
                 cr.execute("UPDATE payment_method SET active = FALSE WHERE id = %s", (cls.method_id,))
 
-    def _committed_invoice_and_payments(self, amount, count):
-        """A posted invoice of the customer and ``count`` selections of it (one per guest)."""
+    def _committed_invoice_and_payments(self, amount, count, chosen=None):
+        """A posted invoice of the customer and ``count`` selections of it (one per guest; the
+        amount chosen by each in ``chosen``, else the whole invoice)."""
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env["res.company"].browse(self.company_id)
@@ -331,9 +332,14 @@ class TestTrustPaymentsConcurrency(BaseCase):
             invoice.action_post()
             self.created["moves"].append(invoice.id)
             payments = env["payer.payment"]
-            for _index in range(count):
+            for index in range(count):
                 payments |= env["payer.payment"]._create_from_selection(
-                    customer, company, company.currency_id, invoice_ids=invoice.ids, companies=company
+                    customer,
+                    company,
+                    company.currency_id,
+                    invoice_ids=invoice.ids,
+                    companies=company,
+                    amounts={invoice.id: chosen[index]} if chosen else None,
                 )
             payments.email = "guest@concurrent.example.com"
             return invoice.id, payments.ids
@@ -380,7 +386,7 @@ class TestTrustPaymentsConcurrency(BaseCase):
             cr_b.rollback()
         self.assertEqual(len(self._live_transactions(invoice_id)), 1)
 
-    def _run_guests_at_once(self, invoice_id, payment_ids, odoo_route_guests=()):
+    def _run_guests_at_once(self, invoice_id, payment_ids, odoo_route_guests=(), amounts=None):
         """Every guest opens the signed link, then all start paying at the same moment, each in its
         own HTTP session (its own request, thread and database cursor on the server): through TO
         PAY, or (indexes in ``odoo_route_guests``) through Odoo's own invoice payment route."""
@@ -399,7 +405,7 @@ class TestTrustPaymentsConcurrency(BaseCase):
                 "provider_id": self.provider_id,
                 "payment_method_id": self.method_id,
                 "token_id": None,
-                "amount": 220.0,
+                "amount": amounts[index] if amounts else 220.0,
                 "flow": "direct",
                 "tokenization_requested": False,
                 "landing_route": "/anywhere",
@@ -446,3 +452,13 @@ class TestTrustPaymentsConcurrency(BaseCase):
         self._run_guests_at_once(invoice_id, payment_ids, odoo_route_guests=range(0, self.guests, 2))
         live = self._live_transactions(invoice_id)
         self.assertEqual(len(live), 1, f"exactly one transaction can take the money: {live}")
+
+    @mute_logger("odoo.sql_db", "odoo.http", "odoo.addons.payment")
+    def test_twenty_guests_paying_other_amounts_of_one_invoice_at_once_start_one_live_transaction(self):
+        """Chosen amounts (issue 16): each guest pays another part of the invoice, all at once."""
+        amounts = [10.0 + index for index in range(self.guests)]
+        invoice_id, payment_ids = self._committed_invoice_and_payments(220.0, self.guests, chosen=amounts)
+        self._run_guests_at_once(invoice_id, payment_ids, amounts=amounts)
+        live = self._live_transactions(invoice_id)
+        self.assertEqual(len(live), 1, f"exactly one transaction can take the money: {live}")
+        self.assertIn(live[0][2], amounts, "for the amount its guest chose")

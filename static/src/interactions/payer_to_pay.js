@@ -3,19 +3,28 @@ import { registry } from "@web/core/registry";
 import { formatFloat } from "@web/core/utils/numbers";
 
 /**
- * TO PAY: the running total of the selected invoices, less the selected credits (never below
- * zero: a credit larger than the selection is only partly used). The figures are a preview: the
- * server computes the payment from the selected ids alone.
+ * TO PAY: the running total of the amounts chosen for the selected invoices (each invoice's
+ * payable amount unless the customer lowers it), less the selected credits (never below zero: a
+ * credit larger than the selection is only partly used). The figures are a preview: the server
+ * computes the payment from the selected ids and amounts alone, and checks every amount.
+ *
+ * Amounts are typed in the customer's language (the form's decimal point and thousands
+ * separator). Ticking an invoice fills its amount with its payable amount; typing an amount
+ * ticks the invoice; unticking it empties the amount (an empty amount is not sent).
  */
 export class PayerToPay extends Interaction {
     static selector = ".o_payer_to_pay_form";
     dynamicContent = {
-        ".o_payer_pay_check": { "t-on-change": this.updateTotal },
+        ".o_payer_pay_check": { "t-on-change": this.onCheck },
+        ".o_payer_pay_amount": { "t-on-input": this.onAmountInput },
         ".o_payer_pay_row": { "t-on-click": this.onRowClick },
         ".o_payer_pay_select_all": { "t-on-change": this.onSelectAll },
     };
 
     start() {
+        for (const input of this.el.querySelectorAll("input[name='invoice_ids']:checked")) {
+            this.fillAmount(input);
+        }
         this.updateTotal();
     }
 
@@ -32,12 +41,90 @@ export class PayerToPay extends Interaction {
         input.dispatchEvent(new Event("change", { bubbles: true }));
     }
 
+    onCheck(ev) {
+        this.fillAmount(ev.currentTarget);
+        this.updateTotal();
+    }
+
+    /** Typing an amount selects its invoice. */
+    onAmountInput(ev) {
+        const check = ev.currentTarget.closest("tr").querySelector(".o_payer_pay_check");
+        if (check && !check.checked && !check.disabled && ev.currentTarget.value.trim()) {
+            check.checked = true;
+        }
+        this.updateTotal();
+    }
+
+    /** A ticked invoice shows its payable amount (unless one is typed); an unticked one none. */
+    fillAmount(check) {
+        const amount = check.closest("tr").querySelector(".o_payer_pay_amount");
+        if (!amount) {
+            return;
+        }
+        if (check.checked && !amount.value.trim()) {
+            amount.value = amount.dataset.payableInput;
+        } else if (!check.checked) {
+            amount.value = "";
+        }
+    }
+
     /** "Select all invoices": every invoice that can be paid now, or none. */
     onSelectAll(ev) {
         for (const input of this.el.querySelectorAll("input[name='invoice_ids']:not(:disabled)")) {
             input.checked = ev.currentTarget.checked;
+            this.fillAmount(input);
         }
         this.updateTotal();
+    }
+
+    /**
+     * The number typed in ``text`` in the customer's language, or NaN when it is not one (the
+     * other language's decimal separator, text, more decimals than the currency has...).
+     */
+    parseAmount(text) {
+        const { decimalPoint = ".", thousandsSep = "" } = this.el.dataset;
+        const digits = parseInt(this.el.dataset.decimalPlaces || "2", 10);
+        const escape = (value) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        let separators = thousandsSep ? [thousandsSep] : [];
+        if (thousandsSep && /^[\s\u00a0\u202f]$/.test(thousandsSep)) {
+            separators = [" ", "\u00a0", "\u202f"];
+        }
+        const grouped = separators.length
+            ? `[0-9]{1,3}(?:(?:${separators.map(escape).join("|")})[0-9]{3})+|`
+            : "";
+        const match = new RegExp(
+            `^(${grouped}[0-9]+)(?:${escape(decimalPoint)}([0-9]+))?$`
+        ).exec(text.trim());
+        if (!match || (match[2] || "").replace(/0+$/, "").length > digits) {
+            return NaN;
+        }
+        return parseFloat(`${match[1].replace(/[^0-9]/g, "")}.${match[2] || "0"}`);
+    }
+
+    /** The chosen amounts of the selected invoices; an amount that cannot be paid is marked. */
+    chosenTotal() {
+        let total = 0;
+        for (const check of this.el.querySelectorAll("input[name='invoice_ids']")) {
+            const input = check.closest("tr").querySelector(".o_payer_pay_amount");
+            if (!input) {
+                continue;
+            }
+            let valid = true;
+            if (check.checked) {
+                const text = input.value.trim();
+                const payable = parseFloat(input.dataset.payable || "0");
+                const amount = text ? this.parseAmount(text) : payable;
+                valid = Number.isFinite(amount) && amount > 0 && amount <= payable + 1e-9;
+                total += valid ? amount : 0;
+            }
+            input.classList.toggle("is-invalid", !valid);
+            if (valid) {
+                input.removeAttribute("aria-invalid");
+            } else {
+                input.setAttribute("aria-invalid", "true");
+            }
+        }
+        return total;
     }
 
     sum(selector) {
@@ -60,10 +147,12 @@ export class PayerToPay extends Interaction {
     updateTotal() {
         const digits = parseInt(this.el.dataset.decimalPlaces || "2", 10);
         const round = (value) => Math.round(value * 10 ** digits) / 10 ** digits;
-        const invoices = round(this.sum("input[name='invoice_ids']:checked"));
+        const invoices = round(this.chosenTotal());
         const credits = round(Math.min(-this.sum("input[name='credit_ids']:checked"), invoices));
         const total = round(invoices - credits);
-        this.el.querySelector(".o_payer_pay_invoices").textContent = this.format(invoices);
+        const invoicesEl = this.el.querySelector(".o_payer_pay_invoices");
+        invoicesEl.textContent = this.format(invoices);
+        invoicesEl.dataset.value = invoices.toFixed(digits);
         // Credits reduce what is paid: negative, as on the Balance tab.
         const creditsEl = this.el.querySelector(".o_payer_pay_credits");
         creditsEl.textContent = this.format(-credits || 0);

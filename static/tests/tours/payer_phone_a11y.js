@@ -248,6 +248,17 @@ registry.category("web_tour.tours").add("account_payer_portal_phone_pay", {
             content: "The total is 450.00",
             trigger: "section[data-currency='USD'] .o_payer_pay_total[data-value='450.00']",
         },
+        rowsInViewport(
+            "Each selected invoice's amount to pay is on screen and finger-sized",
+            "section[data-currency='USD'] .o_payer_to_pay_pane tr.o_payer_pay_row_invoice:has(input.o_payer_pay_check:checked)",
+            [],
+            [".o_payer_pay_amount:not(.is-invalid)"]
+        ),
+        {
+            content: "A selected invoice's amount to pay is its balance",
+            trigger:
+                "section[data-currency='USD'] tr.o_payer_pay_row_invoice[data-pay-status='overdue'] input.o_payer_pay_amount:value(300.00)",
+        },
         axeCheck("TO PAY", "section[data-currency='USD'] .o_payer_to_pay_pane.active.show"),
         rowsInViewport(
             "PAY SELECTED is on screen",
