@@ -254,7 +254,12 @@ class PayerPayment(models.Model):
             )
             != 0
         ]
-        refusals = Ledger._selection_refusals(partner, company, currency, company, self._invoices(), self._credits())
+        planned = {}  # what the payment pays and sets off of each invoice (its undisputed part at most)
+        for line in self.line_ids.filtered(lambda line: line.kind == "invoice"):
+            planned[line.move_id.id] = planned.get(line.move_id.id, 0.0) + line.amount_setoff + line.amount_paid
+        refusals = Ledger._selection_refusals(
+            partner, company, currency, company, self._invoices(), self._credits(), amounts=planned
+        )
         changed += [move.name for move in refusals]
         if changed:
             raise UserError(
