@@ -5,6 +5,7 @@ from werkzeug.urls import url_encode
 from odoo import http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
+from odoo.tools import format_amount
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
 
@@ -218,7 +219,13 @@ class PayerDisputePortal(PayerPortal):
                 "amount": Ledger._plain(amount, move.currency_id),
             }
         )
-        return {"pay_undisputed": amount, "pay_undisputed_url": f"/my/payer-portal/to-pay?{query}"}
+        return {
+            "pay_undisputed": amount,
+            "pay_undisputed_label": request.env._(
+                "Pay the undisputed %(amount)s now", amount=format_amount(request.env, amount, move.currency_id)
+            ),
+            "pay_undisputed_url": f"/my/payer-portal/to-pay?{query}",
+        }
 
     @http.route(
         "/my/payer-portal/disputes/<int:dispute_id>/file/<int:attachment_id>",

@@ -781,6 +781,12 @@ class PayerPortalLedger(models.AbstractModel):
                     "payable_amount": doc["payable_amount"],
                     "disputed_amount": doc["disputed_amount"],
                     "undisputed": doc["undisputed"],
+                    "undisputed_label": doc["undisputed"]
+                    and self.env._(
+                        "Undisputed part: %(undisputed)s of %(balance)s",
+                        undisputed=format_amount(self.env, doc["payable_amount"], currency),
+                        balance=format_amount(self.env, balance, currency),
+                    ),
                     "pay_kind": doc["pay_kind"],
                     "reason": None
                     if doc["payable"]

@@ -20,7 +20,7 @@ registry.category("web_tour.tours").add("account_payer_portal_pay_undisputed", {
         },
         {
             content: "The disputed amount proposed is the amount due",
-            trigger: "input[name='amount']:value(1000.00)",
+            trigger: "input[name='amount'][value='1000.00']",
             run: () => {},
         },
         {
