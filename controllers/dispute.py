@@ -202,7 +202,7 @@ class PayerDisputePortal(PayerPortal):
         return self._payer_form_page("account_payer_portal.payer_dispute_page", values, submit)
 
     def _payer_pay_undisputed(self, partner, dispute):
-        """"Pay the undisputed N now" of an open partial dispute: ``pay_undisputed`` (N, what the
+        """ "Pay the undisputed N now" of an open partial dispute: ``pay_undisputed`` (N, what the
         ledger lets TO PAY pay of the invoice now) and ``pay_undisputed_url`` (TO PAY of the
         invoice's section with the invoice and N selected); nothing in a preview or when N is 0."""
         move = dispute.move_id

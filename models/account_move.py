@@ -161,7 +161,10 @@ class AccountMove(models.Model):
                 continue
             amount, currency = disputed[move.id]
             undisputed = currency.round(move.amount_residual - amount)
-            if currency.compare_amounts(undisputed, 0.0) > 0 and currency.compare_amounts(planned[move.id], undisputed) <= 0:
+            if (
+                currency.compare_amounts(undisputed, 0.0) > 0
+                and currency.compare_amounts(planned[move.id], undisputed) <= 0
+            ):
                 within |= move
         return within
 

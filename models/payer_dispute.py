@@ -375,7 +375,7 @@ class PayerDispute(models.Model):
         """The amount a customer disputes: a number, more than zero, no more than what is due on
         the invoice, with no more decimals than its currency has (UserError otherwise)."""
         currency = move.currency_id
-        if not isinstance(amount, (int, float)) or not math.isfinite(amount):
+        if not isinstance(amount, int | float) or not math.isfinite(amount):
             raise UserError(self.env._("Enter the disputed amount as a number, e.g. 120.50."))
         if currency.compare_amounts(amount, 0.0) <= 0:
             raise UserError(self.env._("The disputed amount must be positive."))

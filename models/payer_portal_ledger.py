@@ -634,7 +634,9 @@ class PayerPortalLedger(models.AbstractModel):
                         else self.env._("%(credit)s has no credit left", credit=move.name)
                     )
                 else:
-                    reason = self._refusal_text(doc, kind, settled) or self._amount_refusal(doc, kind, amounts, currency)
+                    reason = self._refusal_text(doc, kind, settled) or self._amount_refusal(
+                        doc, kind, amounts, currency
+                    )
                 if reason:
                     refusals[move] = reason
         return refusals

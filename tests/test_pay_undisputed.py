@@ -94,7 +94,13 @@ class TestPayUndisputed(PayUndisputedCommon):
 
         def refusals(amount):
             return self.Ledger._selection_refusals(
-                self.customer, self.company, self.usd, self.company, self.invoice, Move, amounts={self.invoice.id: amount}
+                self.customer,
+                self.company,
+                self.usd,
+                self.company,
+                self.invoice,
+                Move,
+                amounts={self.invoice.id: amount},
             )
 
         self.assertEqual(refusals(750.0), {})
@@ -252,7 +258,11 @@ class TestPayUndisputedPortal(PayUndisputedCommon, HttpCase):
         self.assertEqual(
             link.get("href"), f"/my/payer-portal/to-pay?section={self.usd_key}&select={self.invoice.id}&amount=750.00"
         )
-        self.assertEqual(" ".join(link.text_content().split()), "Pay the undisputed $ 750.00 now", "split() also splits at no-break spaces")
+        self.assertEqual(
+            " ".join(link.text_content().split()),
+            "Pay the undisputed $ 750.00 now",
+            "split() also splits at no-break spaces",
+        )
         self.assertIn("$\xa0750.00", page.xpath("string(//*[hasclass('o_payer_dispute_undisputed')])"))
 
         # The link opens TO PAY with the invoice payable for its undisputed part.
