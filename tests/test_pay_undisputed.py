@@ -12,6 +12,7 @@ from odoo.http import Request
 from odoo.tests import HttpCase, tagged
 
 from .test_payer_payment import PayerPaymentCommon
+from .test_phone_a11y import PayerBrowserCommon
 
 
 class PayUndisputedCommon(PayerPaymentCommon):
@@ -311,8 +312,39 @@ class TestPayUndisputedPortal(PayUndisputedCommon, HttpCase):
         self.assertIn("under dispute cannot be paid online", response.json()["error"]["data"]["message"])
         self.assertFalse(self.invoice.transaction_ids)
 
-    def test_pay_undisputed_tour(self):
-        self.start_tour("/my/payer-portal", "account_payer_portal_pay_undisputed", login="payer_paula")
+
+class PayUndisputedBrowserCommon(PayerBrowserCommon):
+    """The payer's other documents, and an invoice of 1,000 whose part the tour disputes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.category = cls.env.ref("account_payer_portal.payer_dispute_category_wrong_amount")
+        cls.invoice = cls._invoice(1000.0, days_late=10, today=cls.today, invoice_user_id=False)
+
+    def _dispute_part_and_follow_the_link(self):
+        self.start_tour(
+            f"/my/payer-portal/invoice/{self.invoice.id}/dispute",
+            "account_payer_portal_pay_undisputed",
+            login="payer_paula",
+        )
         dispute = self.invoice.payer_dispute_ids
-        self.assertEqual(dispute.amount, 250.0)
-        self.assertTrue(dispute.is_open)
+        self.assertEqual((dispute.amount, dispute.is_open), (250.0, True))
+        self.assertEqual(self.invoice.amount_residual, 1000.0, "nothing paid yet")
+
+
+@tagged("post_install", "-at_install")
+class TestPayUndisputedPhone(PayUndisputedBrowserCommon, HttpCase):
+    browser_size = "390x844"
+    touch_enabled = True
+
+    def test_dispute_part_then_pay_the_rest_on_a_phone(self):
+        self._dispute_part_and_follow_the_link()
+
+
+@tagged("post_install", "-at_install")
+class TestPayUndisputedDesktop(PayUndisputedBrowserCommon, HttpCase):
+    browser_size = "1280x900"
+
+    def test_dispute_part_then_pay_the_rest_on_a_desktop(self):
+        self._dispute_part_and_follow_the_link()
