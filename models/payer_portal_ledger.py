@@ -657,17 +657,21 @@ class PayerPortalLedger(models.AbstractModel):
     @api.model
     def _amount_refusal(self, doc, kind, amounts, currency):
         """Why the amount to pay of a payable invoice ``doc`` (``amounts``: move id -> amount,
-        default its balance) cannot be paid: more than its payable amount (its undisputed part)."""
+        default its balance) cannot be paid: more than its payable amount (its balance, or its
+        undisputed part)."""
         if kind != "invoice" or not doc["payable"]:
             return None
         amount = (amounts or {}).get(doc["move_id"], doc["balance"])
         if currency.compare_amounts(amount, doc["payable_amount"]) <= 0:
             return None
-        return self.env._(
-            "%(invoice)s is partly disputed: only its undisputed part, %(amount)s, can be paid now",
-            invoice=doc["name"],
-            amount=format_amount(self.env, doc["payable_amount"], currency),
-        )
+        most = format_amount(self.env, doc["payable_amount"], currency)
+        if doc["undisputed"]:
+            return self.env._(
+                "%(invoice)s is partly disputed: only its undisputed part, %(amount)s, can be paid now",
+                invoice=doc["name"],
+                amount=most,
+            )
+        return self.env._("%(invoice)s: at most %(amount)s can be paid now", invoice=doc["name"], amount=most)
 
     @api.model
     def _payable_lines(self, partner, company, currency, moves, companies):

@@ -112,6 +112,19 @@ class TestPayUndisputed(PayUndisputedCommon):
             self._select([self.invoice])
         self.assertEqual(self.Payment.search_count([]), before)
 
+    def test_server_check_refuses_more_than_the_balance(self):
+        other = self._invoice(100.0, days_late=3, today=self.today)
+        refusals = self.Ledger._selection_refusals(
+            self.customer,
+            self.company,
+            self.usd,
+            self.company,
+            other,
+            self.env["account.move"],
+            amounts={other.id: 100.01},
+        )
+        self.assertEqual(refusals[other], f"{other.name}: at most $\xa0100.00 can be paid now")
+
     def _planned_payment(self, amount):
         """A TO PAY payment planning ``amount`` of the invoice (as a chosen amount would)."""
         return self.Payment.sudo().create(
