@@ -11,6 +11,7 @@ from odoo.exceptions import UserError
 from odoo.http import Request
 from odoo.tests import HttpCase, tagged
 
+from .test_languages import LanguagesCommon, _text
 from .test_payer_payment import PayerPaymentCommon
 from .test_phone_a11y import PayerBrowserCommon
 
@@ -361,3 +362,37 @@ class TestPayUndisputedDesktop(PayUndisputedBrowserCommon, HttpCase):
 
     def test_dispute_part_then_pay_the_rest_on_a_desktop(self):
         self._dispute_part_and_follow_the_link()
+
+
+@tagged("post_install", "-at_install")
+class TestPayUndisputedFrench(LanguagesCommon):
+    """The undisputed part reads right in French: words, and money as French writes it. (Odoo
+    reads a .po's entries through the .pot: this passes once `make pot` has listed the new ones.)"""
+
+    def test_undisputed_part_and_its_refusal_in_french(self):
+        self.env["payer.dispute"].create(
+            {
+                "move_id": self.invoice_fixed.id,
+                "category_id": self.env.ref("account_payer_portal.payer_dispute_category_wrong_amount").id,
+                "description": "Une ligne n'a pas été livrée",
+                "amount": 250.0,
+            }
+        )
+        Ledger = self.Ledger.with_context(lang="fr_FR")
+        rows = Ledger._to_pay(self.customer, self.company, self.eur, self.company)["rows"]
+        [row] = [row for row in rows if row["move"] == self.invoice_fixed]
+        self.assertEqual(_text(f"<p>{row['undisputed_label']}</p>"), "Partie non contestée : 750,00 € sur 1 000,00 €")
+        refusals = Ledger._selection_refusals(
+            self.customer,
+            self.company,
+            self.eur,
+            self.company,
+            self.invoice_fixed,
+            self.env["account.move"],
+            amounts={self.invoice_fixed.id: 1000.0},
+        )
+        self.assertEqual(
+            _text(f"<p>{refusals[self.invoice_fixed]}</p>"),
+            f"{self.invoice_fixed.name} est partiellement contestée : seule sa partie non contestée, 750,00 €, "
+            "peut être payée maintenant",
+        )
