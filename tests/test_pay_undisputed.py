@@ -297,6 +297,17 @@ class TestPayUndisputedPortal(PayUndisputedCommon, HttpCase):
             f"Partly disputed invoices are paid for their undisputed part only: {self.invoice.name}.",
         )
 
+    def test_no_payment_link_in_an_account_managers_preview(self):
+        dispute = self._dispute(250.0)
+        self._account_manager("undisputed_manager")
+        self.authenticate("undisputed_manager", "undisputed_manager")
+        self.url_open(f"/my/payer-portal/preview/{self.customer.id}")
+        response = self.url_open(dispute.access_url)
+        self.assertEqual(response.status_code, 200)
+        page = html.fromstring(response.content)
+        self.assertTrue(page.xpath("//*[hasclass('o_payer_dispute_undisputed')]"), "the preview shows the figures")
+        self.assertFalse(page.xpath("//a[hasclass('o_payer_pay_undisputed_link')]"), "but offers no payment")
+
     def test_whole_balance_dispute_offers_no_payment(self):
         self._post_dispute("1000")
         dispute = self.invoice.payer_dispute_ids
