@@ -1,8 +1,11 @@
 import math
 
+from werkzeug.urls import url_encode
+
 from odoo import http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
+from odoo.tools import format_amount
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
 
@@ -130,6 +133,7 @@ class PayerDisputePortal(PayerPortal):
             "invoice": move,
             "categories": self._payer_dispute_categories(move),
             "form": post if self._payer_is_post() else default_form,
+            "plain": request.env["payer.portal.ledger"]._plain,
         }
         return self._payer_form_page("account_payer_portal.payer_dispute_new_page", values, submit)
 
@@ -193,8 +197,35 @@ class PayerDisputePortal(PayerPortal):
             "message": message or "",
             "already_open": bool(already_open),
             "sent": bool(sent),
+            **self._payer_pay_undisputed(partner, dispute),
         }
         return self._payer_form_page("account_payer_portal.payer_dispute_page", values, submit)
+
+    def _payer_pay_undisputed(self, partner, dispute):
+        """ "Pay the undisputed N now" of an open partial dispute: ``pay_undisputed`` (N, what the
+        ledger lets TO PAY pay of the invoice now) and ``pay_undisputed_url`` (TO PAY of the
+        invoice's section with the invoice and N selected); nothing in a preview or when N is 0."""
+        move = dispute.move_id
+        if not dispute.is_open or self._payer_portal_is_preview():
+            return {}
+        Ledger = request.env["payer.portal.ledger"]
+        amount = Ledger._payable_amount_of(partner, move, self._payer_portal_companies())
+        if move.currency_id.compare_amounts(amount, 0.0) <= 0:
+            return {}
+        query = url_encode(
+            {
+                "section": f"{move.company_id.id}-{move.currency_id.name}",
+                "select": move.id,
+                "amount": Ledger._plain(amount, move.currency_id),
+            }
+        )
+        return {
+            "pay_undisputed": amount,
+            "pay_undisputed_label": request.env._(
+                "Pay the undisputed %(amount)s now", amount=format_amount(request.env, amount, move.currency_id)
+            ),
+            "pay_undisputed_url": f"/my/payer-portal/to-pay?{query}",
+        }
 
     @http.route(
         "/my/payer-portal/disputes/<int:dispute_id>/file/<int:attachment_id>",

@@ -17,8 +17,8 @@ class AccountMove(models.Model):
         string="Disputed",
         compute="_compute_payer_dispute_open",
         store=True,
-        help="The customer has an open dispute on this invoice: it cannot be paid online and is left "
-        "out of payment reminders until the dispute is closed.",
+        help="The customer has an open dispute on this invoice: the disputed amount cannot be paid online "
+        "and the invoice is left out of payment reminders until the dispute is closed.",
     )
 
     payer_question_open = fields.Boolean(
@@ -103,7 +103,10 @@ class AccountMove(models.Model):
            pass this point on the same document, whatever their snapshots (the later one is
            retried by Odoo and then sees the other's transaction).
         2. Refused while a transaction of the documents is pending, authorized, or done and not
-           yet posted (it may have taken the money), or while an invoice is under dispute.
+           yet posted (it may have taken the money), or while an invoice is under dispute, unless
+           a TO PAY payment (``payer_payment``) plans no more than its undisputed part (the rest
+           of its balance after the disputed amount). Odoo's own invoice page and pay-overdue
+           route take their amount from the browser: a disputed invoice stays blocked there.
         3. Earlier unfinished attempts (draft or failed transactions, whichever route started
            them) but ``keep`` are replaced: cancelled at the provider first (refused when the
            provider says it may be paid), so that one attempt at a time can take the money.
@@ -115,6 +118,7 @@ class AccountMove(models.Model):
         keep = keep or Tx
         self.env["payer.move.lock"].sudo()._lock(self)
         disputed = self.env["payer.portal.ledger"]._disputed_moves(self)
+        disputed -= self._payer_within_undisputed_part(payer_payment)
         if disputed:
             raise UserError(
                 self.env._(
@@ -140,6 +144,29 @@ class AccountMove(models.Model):
         (stale.payer_payment_id - (payer_payment or self.env["payer.payment"])).filtered(
             lambda p: p.state in ("draft", "processing")
         ).write({"state": "cancel"})
+
+    def _payer_within_undisputed_part(self, payer_payment):
+        """The invoices of ``self`` under a partial dispute of which the TO PAY payment
+        ``payer_payment`` pays and sets off no more than the undisputed part (the residual less the
+        open dispute's amount); empty without a payment."""
+        if not payer_payment:
+            return self.browse()
+        disputed = self.env["payer.portal.ledger"]._disputed_amounts(self)
+        planned = {}
+        for line in payer_payment.sudo().line_ids.filtered(lambda line: line.kind == "invoice"):
+            planned[line.move_id.id] = planned.get(line.move_id.id, 0.0) + line.amount_setoff + line.amount_paid
+        within = self.browse()
+        for move in self:
+            if move.id not in disputed or move.id not in planned:
+                continue
+            amount, currency = disputed[move.id]
+            undisputed = currency.round(move.amount_residual - amount)
+            if (
+                currency.compare_amounts(undisputed, 0.0) > 0
+                and currency.compare_amounts(planned[move.id], undisputed) <= 0
+            ):
+                within |= move
+        return within
 
     def _payer_responsible_user(self):
         """Who handles the customer's questions and disputes on this invoice: the customer's

@@ -1,6 +1,8 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import plaintext2html
+from odoo.tools import float_compare, format_amount, plaintext2html
 
 from ..tools.upload_policy import CATEGORY_OTHER_MAX_LENGTH, TEXT_MAX_LENGTH
 
@@ -28,8 +30,9 @@ class PayerDispute(models.Model):
     """A customer's dispute of an invoice, handled by an account manager.
 
     new -> under_review -> resolved | rejected; a resolution note is required to close. One open
-    dispute per invoice at a time; while it is open, the invoice cannot be paid online and is left
-    out of payment reminders (see ``account.move.payer_dispute_open``).
+    dispute per invoice at a time; while it is open, its amount cannot be paid online (the rest of
+    the invoice, its undisputed part, can: ``payer.portal.ledger._payable_amounts``) and the invoice
+    is left out of payment reminders (see ``account.move.payer_dispute_open``).
     """
 
     _name = "payer.dispute"
@@ -70,6 +73,13 @@ class PayerDispute(models.Model):
     category_label = fields.Char(string="Reason", compute="_compute_category_label")
     description = fields.Text(required=True)
     amount = fields.Monetary(string="Disputed amount", currency_field="currency_id", tracking=True)
+    amount_undisputed = fields.Monetary(
+        string="Undisputed part",
+        compute="_compute_amount_undisputed",
+        currency_field="currency_id",
+        help="What is due on the invoice beyond the disputed amount while the dispute is open: the customer "
+        "may pay it online from the payer portal's TO PAY tab.",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Responsible",
@@ -101,6 +111,12 @@ class PayerDispute(models.Model):
     def _compute_is_open(self):
         for dispute in self:
             dispute.is_open = dispute.state in OPEN_STATES
+
+    @api.depends("amount", "is_open", "move_id.amount_residual")
+    def _compute_amount_undisputed(self):
+        for dispute in self:
+            undisputed = dispute.move_id.amount_residual - dispute.amount if dispute.is_open else 0.0
+            dispute.amount_undisputed = max(dispute.currency_id.round(undisputed), 0.0)
 
     @api.depends("category_id", "category_other")
     def _compute_category_label(self):
@@ -333,6 +349,7 @@ class PayerDispute(models.Model):
         existing = move.payer_dispute_ids.filtered("is_open")
         if existing:
             raise UserError(self.env._("This invoice already has an open dispute (%(name)s).", name=existing[0].name))
+        self._payer_check_amount(move, values.get("amount"))
         with self.env.cr.savepoint():
             dispute = self.create(
                 {
@@ -352,6 +369,31 @@ class PayerDispute(models.Model):
                 subtype_xmlid="mail.mt_comment",
             )
         return dispute
+
+    @api.model
+    def _payer_check_amount(self, move, amount):
+        """The amount a customer disputes: a number, more than zero, no more than what is due on
+        the invoice, with no more decimals than its currency has (UserError otherwise)."""
+        currency = move.currency_id
+        if not isinstance(amount, int | float) or not math.isfinite(amount):
+            raise UserError(self.env._("Enter the disputed amount as a number, e.g. 120.50."))
+        if currency.compare_amounts(amount, 0.0) <= 0:
+            raise UserError(self.env._("The disputed amount must be positive."))
+        if float_compare(amount, currency.round(amount), precision_digits=currency.decimal_places + 6):
+            raise UserError(
+                self.env._(
+                    "The disputed amount has more decimals than %(currency)s has (%(digits)s).",
+                    currency=currency.name,
+                    digits=currency.decimal_places,
+                )
+            )
+        if currency.compare_amounts(amount, move.amount_residual) > 0:
+            raise UserError(
+                self.env._(
+                    "The disputed amount cannot be more than what is due on the invoice (%(residual)s).",
+                    residual=format_amount(self.env, move.amount_residual, currency),
+                )
+            )
 
     def _payer_portal_post(self, contact, body, files=()):
         """A message (and files) of the customer on the dispute; validated before anything is written."""

@@ -449,15 +449,15 @@ class PayerPayment(models.Model):
             )
             != 0
         ]
-        chosen = {line.move_id.id: line.amount_chosen for line in self.line_ids if line.kind == "invoice"}
+        # What the payment takes of each invoice: its chosen amount (a payment made before chosen
+        # amounts: what it sets off and pays), never more than its payable amount now (a dispute
+        # raised since on part of it lowers that to the undisputed part).
+        chosen = {}
+        for line in self.line_ids.filtered(lambda line: line.kind == "invoice"):
+            taken = line.amount_chosen if self.installment_ids else line.amount_setoff + line.amount_paid
+            chosen[line.move_id.id] = chosen.get(line.move_id.id, 0.0) + taken
         refusals = Ledger._selection_check(
-            partner,
-            company,
-            currency,
-            company,
-            self._invoices(),
-            self._credits(),
-            amounts=chosen if self.installment_ids else None,
+            partner, company, currency, company, self._invoices(), self._credits(), amounts=chosen
         )["refusals"]
         changed += [move.name for move in refusals]
         if changed:

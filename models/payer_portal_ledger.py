@@ -3,7 +3,7 @@ from datetime import datetime
 import pytz
 
 from odoo import api, models
-from odoo.tools import SQL, float_repr
+from odoo.tools import SQL, float_repr, format_amount
 from odoo.tools.misc import formatLang
 
 # Documents TO PAY pays as invoices (an open sales receipt too); credits are any document whose
@@ -502,7 +502,8 @@ class PayerPortalLedger(models.AbstractModel):
         - ``pay_kind``: how TO PAY would take it: ``"invoice"`` (an invoice or sales receipt whose
           open lines are all owed), ``"credit"`` (every open line a credit), else ``None``;
         - ``payable``: it can be selected now (to pay, or to set off); else ``refusal``, the code of
-          the reason (see :meth:`_refusal_text`).
+          the reason (see :meth:`_refusal_text`);
+        - ``payable_amount``, ``disputed_amount``, ``undisputed``: see :meth:`_payable_amounts`.
         """
         Move = self.env["account.move"].sudo()
         live = set(self._live_payment_moves(Move.browse([doc["move_id"] for doc in docs])).ids)
@@ -527,6 +528,8 @@ class PayerPortalLedger(models.AbstractModel):
             else:
                 pay_kind = None
             payable = pay_kind is not None and status in ("due", "overdue", "credit")
+            # An online payment of it may have taken the money (what a disputed invoice hides).
+            awaiting = balance > 0 and (move_id in live or doc["payment_state"] == "in_payment")
             refusal = None
             if not payable:
                 if status in ("settled_later", "disputed"):
@@ -535,19 +538,43 @@ class PayerPortalLedger(models.AbstractModel):
                     refusal = "reserved" if move_id in reserved else "awaiting"
                 else:
                     refusal = "not_payable"
-            doc.update(status=status, pay_kind=pay_kind, payable=payable, refusal=refusal)
-        self._payable_amounts(docs)
-        return docs
+            doc.update(status=status, pay_kind=pay_kind, payable=payable, refusal=refusal, awaiting=awaiting)
+        return self._payable_amounts(docs)
 
     @api.model
     def _payable_amounts(self, docs):
-        """Set ``payable_amount`` on each document of :meth:`_document_states`: the most the
-        customer may pay of it now, in its currency (``>= 0``): its balance when it is an invoice
-        payable now, else 0. Every cap and default of TO PAY (the amount input, PAY ALL, the
-        server's check of a chosen amount) reads it, never the balance."""
+        """The one definition of how much of each document of :meth:`_document_states` may be paid
+        now: sets ``payable_amount`` (document currency, >= 0; 0 for credits and for what cannot be
+        paid), ``disputed_amount`` (of its open dispute, else 0) and ``undisputed`` (paid for its
+        undisputed part only).
+
+        An open dispute of amount D on an invoice of balance R blocks D only: the invoice is payable
+        for R - D (its undisputed part) unless an online payment of it is awaiting confirmation
+        (then "awaiting"); a dispute of the whole balance blocks it ("disputed")."""
+        disputed = self._disputed_amounts(
+            self.env["account.move"].browse([doc["move_id"] for doc in docs if doc["status"] == "disputed"])
+        )
         for doc in docs:
+            dispute = disputed.get(doc["move_id"])
+            doc.update(disputed_amount=dispute[0] if dispute else 0.0, undisputed=False)
+            if dispute and doc["pay_kind"] == "invoice":
+                undisputed = dispute[1].round(doc["balance"] - dispute[0])
+                if dispute[1].compare_amounts(undisputed, 0.0) > 0:
+                    if doc["awaiting"]:
+                        doc["refusal"] = "awaiting"
+                    else:
+                        doc.update(payable=True, refusal=None, undisputed=True, payable_amount=undisputed)
+                        continue
             doc["payable_amount"] = doc["balance"] if doc["payable"] and doc["pay_kind"] == "invoice" else 0.0
         return docs
+
+    @api.model
+    def _disputed_amounts(self, moves):
+        """By move id: (amount of its open dispute, its currency), one query."""
+        if not moves:
+            return {}
+        disputes = self.env["payer.dispute"].sudo().search([("move_id", "in", moves.ids), ("is_open", "=", True)])
+        return {dispute.move_id.id: (dispute.amount, dispute.currency_id) for dispute in disputes}
 
     @api.model
     def _refusal_text(self, doc, kind, settled=None):
@@ -576,10 +603,11 @@ class PayerPortalLedger(models.AbstractModel):
     @api.model
     def _payable_documents(self, partner, company, currency, companies, today=None):
         """What PAY ALL takes in a section: every document that can be paid now (invoices) or set
-        off (credits), listed or not, and what it charges (every invoice's ``payable_amount``, less
-        the credits up to them). For a payable document, the amounts are the stored residuals.
+        off (credits), listed or not, and what it charges (the invoices, less the credits up to
+        them). The amounts are the invoices' payable amounts (:meth:`_payable_amounts`: the
+        residual, or the undisputed part of a partly disputed invoice) and the credits' residuals.
 
-        :return: dict with ``invoices``, ``credit_docs`` (account.move), ``amount_invoices``,
+        :return: dict with ``invoices``, ``credit_docs``, ``undisputed_invoices`` (account.move), ``amount_invoices``,
             ``amount_credits``, ``amount`` and ``document_count`` (open documents of the section)
         """
         today = today or self._today(company)
@@ -598,6 +626,8 @@ class PayerPortalLedger(models.AbstractModel):
         amount_credits = currency.round(min(-sum(doc["balance"] for doc in credit_docs), amount_invoices))
         return {
             "invoices": Move.browse([doc["move_id"] for doc in invoices]),
+            # Paid for their undisputed part only (PAY ALL says so).
+            "undisputed_invoices": Move.browse([doc["move_id"] for doc in invoices if doc["undisputed"]]),
             "credit_docs": Move.browse([doc["move_id"] for doc in credit_docs]),
             "amount_invoices": amount_invoices,
             "amount_credits": amount_credits,
@@ -606,20 +636,24 @@ class PayerPortalLedger(models.AbstractModel):
         }
 
     @api.model
-    def _selection_refusals(self, partner, company, currency, companies, invoices, credit_docs, today=None):
+    def _selection_refusals(
+        self, partner, company, currency, companies, invoices, credit_docs, today=None, amounts=None
+    ):
         """Why each selected document cannot be paid (``invoices``) or set off (``credit_docs``)
         now, by move (empty when the whole selection can be): the server's check of a TO PAY
-        selection, by the same definition as the rows' ``payable``."""
-        return self._selection_check(partner, company, currency, companies, invoices, credit_docs, today=today)[
-            "refusals"
-        ]
+        selection, by the same definition as the rows' ``payable``; ``amounts``: see
+        :meth:`_selection_check`."""
+        return self._selection_check(
+            partner, company, currency, companies, invoices, credit_docs, amounts=amounts, today=today
+        )["refusals"]
 
     @api.model
     def _selection_check(self, partner, company, currency, companies, invoices, credit_docs, amounts=None, today=None):
         """:meth:`_selection_refusals` and what may be paid of each invoice (one read of the
         documents): ``{"refusals": {move: reason}, "payable_amounts": {move id: payable_amount}}``.
         ``amounts`` (move id -> amount chosen, in the section's currency): an amount above the
-        invoice's ``payable_amount`` refuses it too."""
+        invoice's ``payable_amount`` (its balance, or the undisputed part of a partly disputed
+        invoice) refuses it too."""
         today = today or self._today(company)
         partner = partner.commercial_partner_id
         selected = invoices | credit_docs
@@ -661,15 +695,33 @@ class PayerPortalLedger(models.AbstractModel):
                     and chosen is not None
                     and currency.compare_amounts(chosen, doc["payable_amount"]) > 0
                 ):
-                    reason = self.env._(
-                        "%(invoice)s can be paid up to %(amount)s",
-                        invoice=move.name,
-                        amount=self._format_amount(doc["payable_amount"], currency),
+                    most = self._format_amount(doc["payable_amount"], currency)
+                    reason = (
+                        self.env._(
+                            "%(invoice)s is partly disputed: only its undisputed part, %(amount)s, can be paid now",
+                            invoice=move.name,
+                            amount=most,
+                        )
+                        if doc["undisputed"]
+                        else self.env._("%(invoice)s can be paid up to %(amount)s", invoice=move.name, amount=most)
                     )
                 if reason:
                     refusals[move] = reason
         payable_amounts = {move_id: doc["payable_amount"] for move_id, doc in by_move.items()}
         return {"refusals": refusals, "payable_amounts": payable_amounts}
+
+    @api.model
+    def _payable_amount_of(self, partner, move, companies=None, today=None):
+        """What of ``move`` (one of ``partner``'s documents) TO PAY may pay now: its
+        ``payable_amount`` (:meth:`_payable_amounts`), 0 when it cannot be paid."""
+        companies = self._companies_for(partner, companies)
+        if move.company_id not in companies:
+            return 0.0
+        today = today or self._today(move.company_id)
+        docs = self._section_documents(
+            partner.commercial_partner_id, move.company_id, move.currency_id, companies, today, move_ids=move.ids
+        )
+        return self._document_states(docs, today)[0]["payable_amount"] if docs else 0.0
 
     @api.model
     def _payable_lines(self, partner, company, currency, moves, companies):
@@ -739,8 +791,9 @@ class PayerPortalLedger(models.AbstractModel):
         ``settled_later`` and, in ``settled_later``, the (reference, date) of those settlements.
         ``question_open``: the customer asked a question on the document that is not answered yet
         (``account.move.payer_question_open``, read for all the rows in one query).
-        ``payable``, ``pay_kind``: see :meth:`_document_states`; ``payable_amount``: the most
-        the customer may pay of it now (:meth:`_payable_amounts`); ``reason``: why it cannot be
+        ``payable``, ``pay_kind``: see :meth:`_document_states`; ``payable_amount``, the most the
+        customer may pay of it now, ``disputed_amount``, ``undisputed``: see :meth:`_payable_amounts`;
+        ``undisputed_label``: what TO PAY says of a partly disputed invoice; ``reason``: why it cannot be
         paid now (``None`` when it can); ``to_pay``: listed in TO PAY (an invoice, payable or
         not, or a credit that can be set off); ``dispute``: its open dispute. ``scope``: see
         :meth:`_get_sections`.
@@ -786,8 +839,16 @@ class PayerPortalLedger(models.AbstractModel):
                     "settled_later": settled_later.get(move.id, []),
                     "question_open": move in question_open,
                     "payable": doc["payable"],
-                    "pay_kind": doc["pay_kind"],
                     "payable_amount": doc["payable_amount"],
+                    "disputed_amount": doc["disputed_amount"],
+                    "undisputed": doc["undisputed"],
+                    "undisputed_label": doc["undisputed"]
+                    and self.env._(
+                        "Undisputed part: %(undisputed)s of %(balance)s",
+                        undisputed=format_amount(self.env, doc["payable_amount"], currency),
+                        balance=format_amount(self.env, balance, currency),
+                    ),
+                    "pay_kind": doc["pay_kind"],
                     "reason": None
                     if doc["payable"]
                     else self._refusal_text(doc, doc["pay_kind"] or "invoice", settled_later),

@@ -24,3 +24,4 @@ from . import test_big_statements
 from . import test_lean_to_pay
 from . import test_page_format
 from . import test_pay_amounts
+from . import test_pay_undisputed
