@@ -196,6 +196,25 @@ class PayerPortal(CustomerPortal):
         a link's, the link's company only; a preview's, those the account manager works in."""
         return self._payer_portal_visitor().companies
 
+    def _payer_portal_log_visit(self, kind, document=None):
+        """Log on the customer's chatter what it looked at (``payer.portal.engagement``), at most
+        once a day per kind: for a portal user or a guest by signed link, never for an account
+        manager's preview (nor for Odoo's link previewer). One query when already logged today;
+        when due, it writes through its own cursor, so that this read-only page stays read-only
+        (see ``payer.portal.engagement``)."""
+        visitor = self._payer_portal_visitor()
+        if visitor.mode not in ("login", "link") or not visitor.partner:
+            return False
+        if request.httprequest.headers.get("Odoo-Link-Preview") == "True":
+            return False
+        contact = visitor.contact if visitor.mode == "login" else None
+        today = request.env["payer.portal.ledger"]._today(visitor.companies[:1])
+        return (
+            request.env["payer.portal.engagement"]
+            .sudo()
+            ._log_visit(visitor.partner, kind, today, contact=contact, document=document)
+        )
+
     def _payer_portal_url(self):
         return "/my/payer-portal"
 
@@ -256,6 +275,7 @@ class PayerPortal(CustomerPortal):
         partner = self._payer_portal_partner()
         if not partner:
             return request.redirect("/web/login?redirect=/my/payer-portal")
+        self._payer_portal_log_visit("portal")
         values = self._prepare_payer_portal_values(partner, section_key=section, page=page)
         return request.render("account_payer_portal.portal_my_payer_portal", values)
 
@@ -267,6 +287,7 @@ class PayerPortal(CustomerPortal):
         )
         if not move:
             raise request.not_found()
+        self._payer_portal_log_visit("invoice", document=move)
         # Odoo computes each line's section (``parent_id``) while printing; computed for a few lines
         # at a time, it writes the move (a write that would send this read-only page to the
         # primary database). Computed here for all the lines at once, it is only cached.

@@ -83,6 +83,8 @@ class PayerStatementPortal(PayerPortal):
         except UserError as error:
             values = {"page_name": "payer_statement", "statement": None, "error": error.args[0]}
             return request.render("account_payer_portal.portal_payer_statement", values, status=400)
+        if report_format in ("pdf", "xlsx"):
+            self._payer_portal_log_visit("statement")
         filename = re.sub(
             r"[^\w-]+",
             "_",

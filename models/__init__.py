@@ -19,3 +19,5 @@ from . import payer_payment_setoff
 from . import payment_transaction
 from . import payment_provider
 from . import mail_activity
+from . import payer_portal_engagement
+from . import res_config_settings

@@ -755,6 +755,12 @@ class PayerPortalLedger(models.AbstractModel):
         return moves.sudo().filtered_domain([("payer_dispute_open", "=", True)])
 
     @api.model
+    def _unasked_moves(self, moves):
+        """The moves among ``moves`` that the account status email does not ask the customer to
+        pay (it still shows them): those with an open dispute."""
+        return self._disputed_moves(moves)
+
+    @api.model
     def _open_disputes(self, moves):
         """The open dispute of each of ``moves``, by move id (one query)."""
         if not moves:

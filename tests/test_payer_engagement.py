@@ -1,0 +1,123 @@
+"""Who looked at what: the customer's visits logged on its chatter, at most once a day per kind."""
+
+from datetime import datetime, timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import http
+from odoo.tests import HttpCase, tagged
+
+from .common import TODAY, PayerPortalCommon
+
+MORNING = datetime.combine(TODAY, datetime.min.time()) + timedelta(hours=9)
+
+
+@tagged("post_install", "-at_install")
+class TestPayerEngagement(PayerPortalCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.invoice = cls._invoice(1200.0, days_late=40)
+        cls.second_invoice = cls._invoice(300.0, days_late=5)
+        cls.manager = cls._account_manager("eng_manager", name="Erin Manager")
+        cls.access = cls.env["payer.portal.access"]._for_partner(cls.customer, cls.company)
+        cls.period = f"date_from={TODAY.replace(day=1)}&date_to={TODAY}"
+
+    def _get(self, url, when=MORNING, expected_status=200):
+        """GET ``url`` at ``when``; assert it was served once, on a read-only cursor."""
+        seen = []
+        serve = http.Request._serve_ir_http
+
+        def spy(request, rule, args):
+            seen.append(request.env.cr.readonly)
+            return serve(request, rule, args)
+
+        with patch.object(http.Request, "_serve_ir_http", spy), freeze_time(when):
+            response = self.url_open(url, allow_redirects=False)
+        self.assertEqual(response.status_code, expected_status, url)
+        self.assertEqual(seen, [True], f"{url} must stay on its read-only cursor")
+        return response
+
+    def _logs(self, text="on the payer portal by"):
+        """Bodies of the visit logs on the customer's chatter, oldest first."""
+        self.env.invalidate_all()
+        messages = self.customer.message_ids.filtered(lambda m: text in (m.body or ""))
+        return [str(m.body) for m in messages.sorted("id")]
+
+    def test_the_statement_of_account_is_logged_once_a_day_with_who(self):
+        self.authenticate("payer_paula", "payer_paula")
+        self._get("/my/payer-portal")
+        self._get("/my/payer-portal", when=MORNING + timedelta(hours=3))
+        [log] = self._logs()
+        self.assertIn(f"Statement of account viewed on the payer portal by {self.contact.name}", log)
+        self.assertEqual(self.customer.payer_last_seen, MORNING)
+        self._get("/my/payer-portal", when=MORNING + timedelta(days=1))
+        self.assertEqual(len(self._logs()), 2, "logged again the next day")
+        self.assertEqual(self.customer.payer_last_seen, MORNING + timedelta(days=1))
+
+    def test_downloads_are_logged_once_a_day_per_kind(self):
+        self.authenticate("payer_paula", "payer_paula")
+        self._get(f"/my/payer-portal/document/{self.invoice.id}/pdf")
+        self._get(f"/my/payer-portal/document/{self.second_invoice.id}/pdf")
+        self._get(f"/my/payer-portal/statement?{self.period}&format=xlsx")
+        self._get(f"/my/payer-portal/statement?{self.period}&format=pdf")
+        self._get(f"/my/payer-portal/statement?{self.period}")  # the page is not a download
+        logs = self._logs()
+        self.assertEqual(len(logs), 2, logs)
+        self.assertIn(f"Invoice {self.invoice.name} downloaded on the payer portal by {self.contact.name}", logs[0])
+        self.assertIn(f"Statement downloaded on the payer portal by {self.contact.name}", logs[1])
+        self.assertFalse(self._logs("Statement of account viewed"))
+
+    def test_a_guest_by_link_is_logged_as_such_in_nobodys_name(self):
+        self._get(self.access._link_path())
+        self._get(f"/my/payer-portal/document/{self.invoice.id}/pdf")
+        logs = self.customer.message_ids.filtered(lambda m: "by a guest by link" in (m.body or ""))
+        self.assertEqual(len(logs), 2)
+        self.assertEqual(logs.author_id, self.env.ref("base.partner_root"), "not written in the customer's name")
+        self.assertTrue(self.customer.payer_last_seen)
+
+    def test_the_account_managers_preview_is_not_logged(self):
+        self.authenticate("eng_manager", "eng_manager")
+        with freeze_time(MORNING):
+            self.url_open(f"/my/payer-portal/preview/{self.customer.id}", allow_redirects=False)
+        self._get("/my/payer-portal")
+        self._get(f"/my/payer-portal/document/{self.invoice.id}/pdf")
+        self._get(f"/my/payer-portal/statement?{self.period}&format=xlsx")
+        self.assertEqual(self._logs(), [])
+        self.assertFalse(self.customer.payer_last_seen)
+
+    def test_another_customer_is_logged_on_its_own_chatter(self):
+        self.authenticate("payer_nora", "payer_nora")
+        self._get("/my/payer-portal")
+        self.assertEqual(self._logs(), [])
+        self.assertIn(
+            f"Statement of account viewed on the payer portal by {self.other_user.partner_id.name}",
+            str(self.other_customer.message_ids[:1].body),
+        )
+
+    def test_an_already_logged_day_costs_one_query(self):
+        Engagement = self.env["payer.portal.engagement"].sudo()
+        with freeze_time(MORNING):
+            self.assertTrue(Engagement._log_visit(self.customer, "portal", TODAY, contact=self.contact))
+            self.env.invalidate_all()
+            self.customer.commercial_partner_id  # noqa: B018 -- the page has its customer at hand
+            with self.assertQueryCount(1):
+                self.assertFalse(Engagement._log_visit(self.customer, "portal", TODAY, contact=self.contact))
+        self.assertEqual(len(self._logs()), 1)
+
+    def test_the_account_status_email_log_says_when_it_was_opened(self):
+        self.customer.email = "ap@brightway.example.com"
+        self.authenticate("payer_paula", "payer_paula")
+        self._get("/my/payer-portal")  # today's view is logged before the email
+        with freeze_time(MORNING + timedelta(hours=1)):
+            self.customer.with_user(self.manager).action_send_payer_reminder()
+        log = self.customer.payer_status_message_id
+        self.assertIn("Account status email", str(log.body))
+        self.assertNotIn("Opened", str(log.body))
+        self._get("/my/payer-portal", when=MORNING + timedelta(hours=2))
+        self.env.invalidate_all()
+        self.assertIn("Opened on the payer portal on", str(log.body))
+        self.assertIn(f"by {self.contact.name}", str(log.body))
+        self.assertFalse(self.customer.payer_status_message_id, "marked once")
+        self.assertEqual(len(self._logs("Statement of account viewed")), 2, "the visit after the email is logged too")
