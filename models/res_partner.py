@@ -387,8 +387,21 @@ class ResPartner(models.Model):
         todo = []
         for company in self.env["res.company"].search([]):
             today = Ledger._today(company)
+            # Only customers with open receivable lines in the company: the others owe nothing.
+            open_lines = self.env["account.move.line"]._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                    ("partner_id", "!=", False),
+                ],
+                ["partner_id"],
+            )
+            customers = self.browse([partner.id for (partner,) in open_lines]).commercial_partner_id
             partners = self.with_company(company).search(
                 [
+                    ("id", "in", customers.ids),
                     ("payer_status_frequency", "in", ("weekly", "monthly")),
                     ("company_id", "in", (False, company.id)),
                 ]

@@ -23,3 +23,4 @@ from . import test_large_payment
 from . import test_big_statements
 from . import test_lean_to_pay
 from . import test_payer_engagement
+from . import test_payer_status_schedule
