@@ -79,7 +79,7 @@ class PayerPortalEngagement(models.Model):
                 return env["payer.portal.engagement"]._write_visit(
                     customer_id, kind, today, contact and contact.id, document and document.id
                 )
-        except Exception:  # noqa: BLE001 -- a log that failed never breaks the customer's page
+        except Exception:  # a log that failed never breaks the customer's page
             _logger.exception("Payer portal visit of partner %s (%s) could not be logged", customer_id, kind)
             return False
 
@@ -91,8 +91,10 @@ class PayerPortalEngagement(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                INSERT INTO payer_portal_engagement (partner_id, kind, day, create_uid, create_date, write_uid, write_date)
-                     VALUES (%(partner)s, %(kind)s, %(day)s, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC')
+                INSERT INTO payer_portal_engagement
+                            (partner_id, kind, day, create_uid, create_date, write_uid, write_date)
+                     VALUES (%(partner)s, %(kind)s, %(day)s,
+                             %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC')
                 ON CONFLICT (partner_id, kind) DO UPDATE
                         SET day = EXCLUDED.day, write_date = EXCLUDED.write_date, write_uid = EXCLUDED.write_uid
                       WHERE payer_portal_engagement.day < EXCLUDED.day

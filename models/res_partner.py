@@ -236,7 +236,8 @@ class ResPartner(models.Model):
             return recipient
         if scheduled:
             body = self.env._(
-                "Scheduled account status email of %(company)s, with a link to the payer portal, sent to %(recipient)s.",
+                "Scheduled account status email of %(company)s, with a link to the payer portal, "
+                "sent to %(recipient)s.",
                 company=company.name,
                 recipient=recipient.display_name,
             )
@@ -385,7 +386,7 @@ class ResPartner(models.Model):
         handled yet today, in every company."""
         Ledger = self.env["payer.portal.ledger"]
         todo = []
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].search([("active", "=", True)]):
             today = Ledger._today(company)
             # Only customers with open receivable lines in the company: the others owe nothing.
             open_lines = self.env["account.move.line"]._read_group(

@@ -101,7 +101,7 @@ class TestPayerEngagement(PayerPortalCommon, HttpCase):
         with freeze_time(MORNING):
             self.assertTrue(Engagement._log_visit(self.customer, "portal", TODAY, contact=self.contact))
             self.env.invalidate_all()
-            self.customer.commercial_partner_id  # noqa: B018 -- the page has its customer at hand
+            self.assertEqual(self.customer.commercial_partner_id, self.customer)  # the page has it at hand
             with self.assertQueryCount(1):
                 self.assertFalse(Engagement._log_visit(self.customer, "portal", TODAY, contact=self.contact))
         self.assertEqual(len(self._logs()), 1)

@@ -70,7 +70,9 @@ class TestPayerStatusSchedule(PayerPortalCommon):
         self.assertEqual(len(self._sent()), 2)
 
     def test_never_by_default_and_the_company_default_applies_to_customers_without_their_own(self):
-        follower = self.env["res.partner"].create({"name": "Follower Ltd", "is_company": True, "email": "f@example.com"})
+        follower = self.env["res.partner"].create(
+            {"name": "Follower Ltd", "is_company": True, "email": "f@example.com"}
+        )
         self._invoice(100.0, days_late=3, partner=follower)
         self.assertEqual(follower.with_company(self.company).payer_status_frequency, "never")
         self._run(TODAY)
@@ -93,7 +95,12 @@ class TestPayerStatusSchedule(PayerPortalCommon):
     def test_skips_a_customer_whose_open_invoices_are_all_disputed(self):
         category = self.env.ref("account_payer_portal.payer_dispute_category_wrong_amount")
         dispute = self.env["payer.dispute"].create(
-            {"move_id": self.invoice.id, "opened_by_id": self.contact.id, "category_id": category.id, "description": "No"}
+            {
+                "move_id": self.invoice.id,
+                "opened_by_id": self.contact.id,
+                "category_id": category.id,
+                "description": "No",
+            }
         )
         self._run(TODAY)
         self.assertFalse(self._sent(), "every open invoice is disputed")
@@ -130,9 +137,7 @@ class TestPayerStatusSchedule(PayerPortalCommon):
         company_b = self.setup_other_company(name="Second Co")["company"]
         company_b.partner_id.tz = "UTC"
         self._invoice(70.0, days_late=1, company=company_b)
-        self.customer.with_company(company_b).write(
-            {"payer_status_frequency": "weekly", "payer_status_weekday": "1"}
-        )
+        self.customer.with_company(company_b).write({"payer_status_frequency": "weekly", "payer_status_weekday": "1"})
         self._run(TODAY)
         [monday] = self._sent()
         self.assertIn(self.company.name, str(monday.body))
