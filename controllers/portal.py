@@ -208,11 +208,11 @@ class PayerPortal(CustomerPortal):
         if request.httprequest.headers.get("Odoo-Link-Preview") == "True":
             return False
         contact = visitor.contact if visitor.mode == "login" else None
-        today = request.env["payer.portal.ledger"]._today(visitor.companies[:1])
+        company = visitor.companies[:1] or request.env.company
         return (
             request.env["payer.portal.engagement"]
             .sudo()
-            ._log_visit(visitor.partner, kind, today, contact=contact, document=document)
+            ._log_visit(visitor.partner, kind, company, contact=contact, document=document)
         )
 
     def _payer_portal_url(self):

@@ -48,23 +48,32 @@ class PayerPortalEngagement(models.Model):
     _partner_kind_unique = models.UniqueIndex("(partner_id, kind)")
 
     @api.model
-    def _log_visit(self, partner, kind, today, contact=None, document=None):
-        """Log on ``partner``'s (commercial partner's) chatter that it did ``kind`` today, unless
-        it is logged already today: then one query, nothing written.
+    def _log_visit(self, partner, kind, company, contact=None, document=None):
+        """Log on ``partner``'s (commercial partner's) chatter that it did ``kind`` today (in
+        ``company``'s timezone, as the aging), unless it is logged already today: then one query
+        (the company's timezone and the last logged day together), nothing written.
 
-        :param today: the day of the visit (the company's today)
+        :param company: the company of the visit (its today)
         :param contact: who: the logged-in contact; ``None`` for a guest by signed link
         :param document: the invoice downloaded (``account.move``), for ``kind == "invoice"``
         :return: whether it was logged now
         """
         customer_id = partner.commercial_partner_id.id
-        [last_day] = self.env.execute_query(
+        [(tz_name, last_day)] = self.env.execute_query(
             SQL(
-                "SELECT MAX(day) FROM payer_portal_engagement WHERE partner_id = %s AND kind = %s",
-                customer_id,
-                kind,
+                """
+                SELECT company_partner.tz,
+                       (SELECT day FROM payer_portal_engagement WHERE partner_id = %(partner)s AND kind = %(kind)s)
+                  FROM res_company company
+                  JOIN res_partner company_partner ON company_partner.id = company.partner_id
+                 WHERE company.id = %(company)s
+                """,
+                partner=customer_id,
+                kind=kind,
+                company=company.id,
             )
-        )[0]
+        )
+        today = self.env["payer.portal.ledger"]._today_in(tz_name)
         if last_day and last_day >= today:
             return False
         cr = self.env.cr

@@ -57,7 +57,12 @@ class PayerPortalLedger(models.AbstractModel):
     def _today(self, company=None):
         """Today's date in the company's timezone (the one "today" of every aging figure)."""
         company = company or self.env.company
-        tz_name = company.partner_id.tz or "UTC"
+        return self._today_in(company.partner_id.tz)
+
+    @api.model
+    def _today_in(self, tz_name):
+        """Today's date in the timezone ``tz_name`` (UTC when unset or unknown)."""
+        tz_name = tz_name or "UTC"
         try:
             tz = pytz.timezone(tz_name)
         except pytz.UnknownTimeZoneError:

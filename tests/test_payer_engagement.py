@@ -1,5 +1,6 @@
 """Who looked at what: the customer's visits logged on its chatter, at most once a day per kind."""
 
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
@@ -99,11 +100,11 @@ class TestPayerEngagement(PayerPortalCommon, HttpCase):
     def test_an_already_logged_day_costs_one_query(self):
         Engagement = self.env["payer.portal.engagement"].sudo()
         with freeze_time(MORNING):
-            self.assertTrue(Engagement._log_visit(self.customer, "portal", TODAY, contact=self.contact))
+            self.assertTrue(Engagement._log_visit(self.customer, "portal", self.company, contact=self.contact))
             self.env.invalidate_all()
             self.assertEqual(self.customer.commercial_partner_id, self.customer)  # the page has it at hand
             with self.assertQueryCount(1):
-                self.assertFalse(Engagement._log_visit(self.customer, "portal", TODAY, contact=self.contact))
+                self.assertFalse(Engagement._log_visit(self.customer, "portal", self.company, contact=self.contact))
         self.assertEqual(len(self._logs()), 1)
 
     def test_the_account_status_email_log_says_when_it_was_opened(self):
@@ -121,3 +122,26 @@ class TestPayerEngagement(PayerPortalCommon, HttpCase):
         self.assertIn(f"by {self.contact.name}", str(log.body))
         self.assertFalse(self.customer.payer_status_message_id, "marked once")
         self.assertEqual(len(self._logs("Statement of account viewed")), 2, "the visit after the email is logged too")
+
+    def _page_queries(self, url, log=True):
+        """Queries of one view of ``url`` (the request runs on the test's connection)."""
+        portal = "odoo.addons.account_payer_portal.controllers.portal.PayerPortal._payer_portal_log_visit"
+        with freeze_time(MORNING), patch(portal, return_value=False) if not log else nullcontext():
+            before = self.cr.sql_log_count
+            response = self.url_open(url, allow_redirects=False)
+            count = self.cr.sql_log_count - before
+        self.assertEqual(response.status_code, 200)
+        return count
+
+    def test_a_view_on_an_already_logged_day_costs_at_most_one_query_more(self):
+        self.authenticate("payer_paula", "payer_paula")
+        for url in (
+            "/my/payer-portal",
+            f"/my/payer-portal/document/{self.invoice.id}/pdf",
+            f"/my/payer-portal/statement?{self.period}&format=xlsx",
+        ):
+            with self.subTest(url=url):
+                for _warm in range(2):  # logged today, caches warm
+                    self._page_queries(url)
+                without = self._page_queries(url, log=False)
+                self.assertLessEqual(self._page_queries(url) - without, 1)
