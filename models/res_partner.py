@@ -35,6 +35,7 @@ class ResPartner(models.Model):
         "mail.message",
         string="Account status email not opened yet",
         readonly=True,
+        groups="account.group_account_invoice",
         copy=False,
         help="The log of the last account status email, until the customer opens the statement of "
         "account: the log then says when, and by whom.",
@@ -44,18 +45,23 @@ class ResPartner(models.Model):
         STATUS_FREQUENCIES,
         string="Send account status",
         company_dependent=True,
+        groups="account.group_account_invoice",
         help="Email the customer its account status by itself, every week or every month (not when "
         "nothing is owed, nor when every open invoice is disputed or promised).",
     )
-    payer_status_weekday = fields.Selection(WEEKDAYS, string="On (weekday)", company_dependent=True)
+    payer_status_weekday = fields.Selection(
+        WEEKDAYS, string="On (weekday)", company_dependent=True, groups="account.group_account_invoice"
+    )
     payer_status_monthday = fields.Integer(
         "On (day of the month)",
         company_dependent=True,
+        groups="account.group_account_invoice",
         help="1 to 31; in a shorter month, its last day.",
     )
     payer_status_last_auto = fields.Date(
         "Last scheduled account status",
         company_dependent=True,
+        groups="account.group_account_invoice",
         readonly=True,
         copy=False,
         help="The day the scheduled account status email was last handled for this customer (sent, "

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import TODAY, PayerPortalCommon
@@ -144,3 +145,16 @@ class TestPayerStatusSchedule(PayerPortalCommon):
         self._run(TODAY + timedelta(days=1))
         [tuesday] = self._sent() - monday
         self.assertIn(company_b.name, str(tuesday.body))
+
+    def test_only_invoicing_users_choose_a_customers_schedule(self):
+        employee = self._account_manager("status_employee", groups="base.group_user,base.group_partner_manager")
+        with self.assertRaises(AccessError):
+            self.customer.with_user(employee).write({"payer_status_frequency": "monthly"})
+        writer = self._account_manager(
+            "status_writer", groups="base.group_user,base.group_partner_manager,account.group_account_invoice"
+        )
+        self.customer.with_user(writer).with_company(self.company).write(
+            {"payer_status_frequency": "monthly", "payer_status_monthday": 15}
+        )
+        self._run(TODAY)
+        self.assertEqual(len(self._sent()), 1, "the 15th")
