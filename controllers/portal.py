@@ -287,12 +287,15 @@ class PayerPortal(CustomerPortal):
         )
         if not move:
             raise request.not_found()
-        self._payer_portal_log_visit("invoice", document=move)
         # Odoo computes each line's section (``parent_id``) while printing; computed for a few lines
         # at a time, it writes the move (a write that would send this read-only page to the
         # primary database). Computed here for all the lines at once, it is only cached.
         move.line_ids.mapped("parent_id")
-        return self._show_report(model=move, report_type="pdf", report_ref="account.account_invoices", download=True)
+        response = self._show_report(
+            model=move, report_type="pdf", report_ref="account.account_invoices", download=True
+        )
+        self._payer_portal_log_visit("invoice", document=move)  # once it is made
+        return response
 
     @http.route("/my/payer-portal/file/<int:attachment_id>", type="http", auth="public", website=True, readonly=True)
     def payer_portal_file(self, attachment_id, **kw):
