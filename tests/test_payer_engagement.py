@@ -145,3 +145,12 @@ class TestPayerEngagement(PayerPortalCommon, HttpCase):
                     self._page_queries(url)
                 without = self._page_queries(url, log=False)
                 self.assertLessEqual(self._page_queries(url) - without, 1)
+
+    def test_a_statement_pdf_that_could_not_be_made_is_not_logged(self):
+        self.authenticate("payer_paula", "payer_paula")
+        failing = "odoo.addons.account_payer_portal.controllers.statement.PayerStatementPortal._payer_statement_pdf"
+        with patch(failing, return_value=None):
+            self._get(f"/my/payer-portal/statement?{self.period}&format=pdf", expected_status=503)
+        self.assertEqual(self._logs(), [])
+        self._get(f"/my/payer-portal/statement?{self.period}&format=pdf")
+        self.assertEqual(len(self._logs()), 1, "the download that worked")
