@@ -4,10 +4,13 @@ from contextlib import nullcontext
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
+from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import http
 from odoo.tests import HttpCase, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import TODAY, PayerPortalCommon
 
@@ -154,3 +157,25 @@ class TestPayerEngagement(PayerPortalCommon, HttpCase):
         self.assertEqual(self._logs(), [])
         self._get(f"/my/payer-portal/statement?{self.period}&format=pdf")
         self.assertEqual(len(self._logs()), 1, "the download that worked")
+
+
+@tagged("post_install", "-at_install")
+class TestPayerSeenFilters(PayerPortalCommon):
+    def _filter(self, name):
+        """The domain of the contact search's filter ``name``, as the web client evaluates it today."""
+        arch = etree.fromstring(self.env["res.partner"].get_view(view_type="search")["arch"])
+        [node] = arch.xpath(f"//filter[@name='{name}']")
+        return safe_eval(node.get("domain"), {"context_today": lambda: TODAY, "relativedelta": relativedelta})
+
+    def test_seen_in_the_last_7_days_and_not_seen_in_30_days(self):
+        seen = {}
+        for name, days_ago in (("Recent", 3), ("Month", 20), ("Long ago", 40), ("Never", None)):
+            partner = self.env["res.partner"].create({"name": f"Seen {name}", "is_company": True})
+            if days_ago is not None:
+                partner.payer_last_seen = datetime.combine(TODAY - timedelta(days=days_ago), datetime.min.time())
+            seen[name] = partner
+        customers = self.env["res.partner"].browse([p.id for p in seen.values()])
+        recent = customers.filtered_domain(self._filter("payer_seen_7_days"))
+        self.assertEqual(recent, seen["Recent"])
+        not_seen = customers.filtered_domain(self._filter("payer_not_seen_30_days"))
+        self.assertEqual(not_seen, seen["Long ago"] | seen["Never"])
