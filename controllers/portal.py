@@ -199,11 +199,13 @@ class PayerPortal(CustomerPortal):
     def _payer_portal_log_visit(self, kind, document=None):
         """Log on the customer's chatter what it looked at (``payer.portal.engagement``), at most
         once a day per kind: for a portal user or a guest by signed link, never for an account
-        manager's preview (nor for Odoo's link previewer). One query when already logged today;
-        when due, it writes through its own cursor, so that this read-only page stays read-only
-        (see ``payer.portal.engagement``)."""
+        manager's preview (nor for staff, nor for Odoo's link previewer). One query when already
+        logged today; when due, it writes through its own cursor, so that this read-only page
+        stays read-only (see ``payer.portal.engagement``)."""
         visitor = self._payer_portal_visitor()
         if visitor.mode not in ("login", "link") or not visitor.partner:
+            return False
+        if visitor.mode == "login" and not request.env.user.share:  # staff, not a customer
             return False
         if request.httprequest.headers.get("Odoo-Link-Preview") == "True":
             return False

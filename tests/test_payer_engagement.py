@@ -90,6 +90,10 @@ class TestPayerEngagement(PayerPortalCommon, HttpCase):
         self._get(f"/my/payer-portal/statement?{self.period}&format=xlsx")
         self.assertEqual(self._logs(), [])
         self.assertFalse(self.customer.payer_last_seen)
+        self.url_open("/my/payer-portal/preview/stop", allow_redirects=False)
+        self._get("/my/payer-portal")  # staff on their own company's account: not a customer's visit
+        own_logs = self.company.partner_id.message_ids.filtered(lambda m: "on the payer portal by" in str(m.body))
+        self.assertFalse(own_logs)
 
     def test_another_customer_is_logged_on_its_own_chatter(self):
         self.authenticate("payer_nora", "payer_nora")
