@@ -32,6 +32,7 @@
         "data/payer_payment_cron.xml",
         "views/payer_payment_views.xml",
         "views/payer_payment_templates.xml",
+        "data/payer_status_data.xml",
         "views/res_config_settings_views.xml",
     ],
     "demo": [

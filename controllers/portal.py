@@ -197,6 +197,27 @@ class PayerPortal(CustomerPortal):
         a link's, the link's company only; a preview's, those the account manager works in."""
         return self._payer_portal_visitor().companies
 
+    def _payer_portal_log_visit(self, kind, document=None):
+        """Log on the customer's chatter what it looked at (``payer.portal.engagement``), at most
+        once a day per kind: for a portal user or a guest by signed link, never for an account
+        manager's preview (nor for staff, nor for Odoo's link previewer). One query when already
+        logged today; when due, it writes through its own cursor, so that this read-only page
+        stays read-only (see ``payer.portal.engagement``)."""
+        visitor = self._payer_portal_visitor()
+        if visitor.mode not in ("login", "link") or not visitor.partner:
+            return False
+        if visitor.mode == "login" and not request.env.user.share:  # staff, not a customer
+            return False
+        if request.httprequest.headers.get("Odoo-Link-Preview") == "True":
+            return False
+        contact = visitor.contact if visitor.mode == "login" else None
+        company = visitor.companies[:1] or request.env.company
+        return (
+            request.env["payer.portal.engagement"]
+            .sudo()
+            ._log_visit(visitor.partner, kind, company, contact=contact, document=document)
+        )
+
     def _payer_portal_url(self):
         return "/my/payer-portal"
 
@@ -262,6 +283,7 @@ class PayerPortal(CustomerPortal):
         partner = self._payer_portal_partner()
         if not partner:
             return request.redirect("/web/login?redirect=/my/payer-portal")
+        self._payer_portal_log_visit("portal")
         values = self._prepare_payer_portal_values(partner, section_key=section, page=page)
         return request.render("account_payer_portal.portal_my_payer_portal", values)
 
@@ -277,7 +299,11 @@ class PayerPortal(CustomerPortal):
         # at a time, it writes the move (a write that would send this read-only page to the
         # primary database). Computed here for all the lines at once, it is only cached.
         move.line_ids.mapped("parent_id")
-        return self._show_report(model=move, report_type="pdf", report_ref="account.account_invoices", download=True)
+        response = self._show_report(
+            model=move, report_type="pdf", report_ref="account.account_invoices", download=True
+        )
+        self._payer_portal_log_visit("invoice", document=move)  # once it is made
+        return response
 
     @http.route("/my/payer-portal/file/<int:attachment_id>", type="http", auth="public", website=True, readonly=True)
     def payer_portal_file(self, attachment_id, **kw):

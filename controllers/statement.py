@@ -112,6 +112,7 @@ class PayerStatementPortal(PayerPortal):
                     "error_xlsx_url": download_url("xlsx"),
                 }
                 return request.render("account_payer_portal.portal_payer_statement", values, status=503)
+            self._payer_portal_log_visit("statement")  # once it is made
             return request.make_response(
                 pdf,
                 headers=[
@@ -122,6 +123,7 @@ class PayerStatementPortal(PayerPortal):
             )
         if report_format == "xlsx":
             xlsx = Statement.sudo()._get_statement_xlsx(statement)
+            self._payer_portal_log_visit("statement")
             return request.make_response(
                 xlsx,
                 headers=[

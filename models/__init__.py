@@ -22,3 +22,5 @@ from . import res_config_settings
 from . import payment_transaction
 from . import payment_provider
 from . import mail_activity
+from . import payer_portal_engagement
+from . import res_config_settings

@@ -60,7 +60,12 @@ class PayerPortalLedger(models.AbstractModel):
     def _today(self, company=None):
         """Today's date in the company's timezone (the one "today" of every aging figure)."""
         company = company or self.env.company
-        tz_name = company.partner_id.tz or "UTC"
+        return self._today_in(company.partner_id.tz)
+
+    @api.model
+    def _today_in(self, tz_name):
+        """Today's date in the timezone ``tz_name`` (UTC when unset or unknown)."""
+        tz_name = tz_name or "UTC"
         try:
             tz = pytz.timezone(tz_name)
         except pytz.UnknownTimeZoneError:
@@ -905,6 +910,12 @@ class PayerPortalLedger(models.AbstractModel):
         if not moves:
             return moves
         return moves.sudo().filtered_domain([("payer_dispute_open", "=", True)])
+
+    @api.model
+    def _unasked_moves(self, moves):
+        """The moves among ``moves`` that the account status email does not ask the customer to
+        pay (it still shows them): those with an open dispute."""
+        return self._disputed_moves(moves)
 
     @api.model
     def _open_disputes(self, moves):

@@ -1,13 +1,72 @@
+import calendar
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from .payer_portal_ledger import BUCKETS
+
+_logger = logging.getLogger(__name__)
+
+STATUS_FREQUENCIES = [("never", "Never"), ("weekly", "Weekly"), ("monthly", "Monthly")]
+WEEKDAYS = [
+    ("0", "Monday"),
+    ("1", "Tuesday"),
+    ("2", "Wednesday"),
+    ("3", "Thursday"),
+    ("4", "Friday"),
+    ("5", "Saturday"),
+    ("6", "Sunday"),
+]
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
     payer_dispute_count = fields.Integer(compute="_compute_payer_dispute_count", string="Disputes")
+    payer_last_seen = fields.Datetime(
+        "Last seen on the payer portal",
+        readonly=True,
+        copy=False,
+        help="When the customer (a contact, or a guest by signed link) last came to the payer portal: "
+        "the first view of the statement of account, invoice or statement download of each day.",
+    )
+    payer_status_message_id = fields.Many2one(
+        "mail.message",
+        string="Account status email not opened yet",
+        readonly=True,
+        groups="account.group_account_invoice",
+        copy=False,
+        help="The log of the last account status email, until the customer opens the statement of "
+        "account: the log then says when, and by whom.",
+    )
+    # Scheduled account status emails, per company (the company's default: Invoicing settings).
+    payer_status_frequency = fields.Selection(
+        STATUS_FREQUENCIES,
+        string="Send account status",
+        company_dependent=True,
+        groups="account.group_account_invoice",
+        help="Email the customer its account status by itself, every week or every month (not when "
+        "nothing is owed, nor when every open invoice is disputed or promised).",
+    )
+    payer_status_weekday = fields.Selection(
+        WEEKDAYS, string="On (weekday)", company_dependent=True, groups="account.group_account_invoice"
+    )
+    payer_status_monthday = fields.Integer(
+        "On (day of the month)",
+        company_dependent=True,
+        groups="account.group_account_invoice",
+        help="1 to 31; in a shorter month, its last day.",
+    )
+    payer_status_last_auto = fields.Date(
+        "Last scheduled account status",
+        company_dependent=True,
+        groups="account.group_account_invoice",
+        readonly=True,
+        copy=False,
+        help="The day the scheduled account status email was last handled for this customer (sent, "
+        "skipped or reported to the responsible): never twice a day.",
+    )
 
     def _compute_payer_dispute_count(self):
         groups = self.env["payer.dispute"]._read_group(
@@ -170,6 +229,51 @@ class ResPartner(models.Model):
             ],
         }
 
+    def _payer_send_status_email(self, company, author, scheduled=False):
+        """Email the customer (``self``, a commercial partner) its account status in ``company``,
+        logged on its chatter without figures nor link; the log waits for the customer's next visit
+        to say it was opened (``payer_status_message_id``). Checks are the caller's.
+
+        :return: the recipient (``res.partner``), empty if the customer has no email address
+        """
+        self.ensure_one()
+        recipient = self._payer_reminder_recipient()
+        if not recipient:
+            return recipient
+        if scheduled:
+            body = self.env._(
+                "Scheduled account status email of %(company)s, with a link to the payer portal, "
+                "sent to %(recipient)s.",
+                company=company.name,
+                recipient=recipient.display_name,
+            )
+        else:
+            body = self.env._(
+                "Account status email of %(company)s, with a link to the payer portal, sent to %(recipient)s.",
+                company=company.name,
+                recipient=recipient.display_name,
+            )
+        # Rights were checked by the caller; invoicing users may not write on contacts themselves.
+        message = (
+            self.sudo()
+            .with_context(payer_status_company_id=company.id)
+            .message_post(
+                author_id=author.id,
+                body=body,
+                # the customer reads the subject: in its language (the body is per recipient)
+                subject=self.with_context(lang=recipient.lang or self.lang).env._(
+                    "Your account status with %s", company.name
+                ),
+                partner_ids=recipient.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                email_layout_xmlid="account_payer_portal.mail_notification_payer_status",
+            )
+        )
+        self.sudo().payer_status_message_id = message
+        self.env["payer.portal.engagement"]._forget_portal_view(self)
+        return recipient
+
     def action_send_payer_reminder(self):
         """Email each customer its account status in the current company, with that company's
         payer portal link, log in its chatter that it was sent (without figures nor link), and say
@@ -178,27 +282,9 @@ class ResPartner(models.Model):
         company = self.env.company
         sent, skipped = self.env["res.partner"], []
         for partner in self.commercial_partner_id:
-            recipient = partner._payer_reminder_recipient()
-            if not recipient:
+            if not partner._payer_send_status_email(company, self.env.user.partner_id):
                 skipped.append(self.env._("%s: no email address", partner.display_name))
                 continue
-            # Rights were checked above; invoicing users may not write on contacts themselves.
-            partner.sudo().with_context(payer_status_company_id=company.id).message_post(
-                author_id=self.env.user.partner_id.id,
-                body=self.env._(
-                    "Account status email of %(company)s, with a link to the payer portal, sent to %(recipient)s.",
-                    company=company.name,
-                    recipient=recipient.display_name,
-                ),
-                # the customer reads the subject: in its language (the body is per recipient)
-                subject=self.with_context(lang=recipient.lang or partner.lang).env._(
-                    "Your account status with %s", company.name
-                ),
-                partner_ids=recipient.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                email_layout_xmlid="account_payer_portal.mail_notification_payer_status",
-            )
             sent |= partner
         message = self.env._("Account status sent to %(count)s customer(s).", count=len(sent))
         if skipped:
@@ -216,3 +302,134 @@ class ResPartner(models.Model):
             "payer_sent": sent.ids,
             "payer_skipped": skipped,
         }
+
+    # ------------------------------------------------------------------ scheduled account status
+
+    def _payer_status_due(self, today):
+        """Whether the customer's scheduled account status (in the current company) falls on
+        ``today``: its weekday, or its day of the month (a shorter month's last day)."""
+        self.ensure_one()
+        if self.payer_status_frequency == "weekly":
+            return today.weekday() == int(self.payer_status_weekday or 0)
+        if self.payer_status_frequency == "monthly":
+            last_day = calendar.monthrange(today.year, today.month)[1]
+            return today.day == min(max(self.payer_status_monthday or 1, 1), last_day)
+        return False
+
+    def _payer_status_asks_something(self, company):
+        """Whether the account status of ``company`` asks the customer to pay something: it owes
+        something (a positive Balance Due), and not all its open invoices are ones the email does
+        not ask for (``payer.portal.ledger._unasked_moves``: disputed, promised)."""
+        self.ensure_one()
+        Ledger = self.env["payer.portal.ledger"]
+        today = Ledger._today(company)
+        for section in Ledger._get_sections(self, company, today=today):
+            if section["balance_due"] <= 0:
+                continue
+            docs = Ledger._section_documents(self, company, section["currency"], company, today)
+            owed = self.env["account.move"].sudo().browse([doc["move_id"] for doc in docs if doc["balance"] > 0])
+            if owed - Ledger._unasked_moves(owed):
+                return True
+        return False
+
+    def _payer_status_responsible(self, company):
+        """Who is told that the customer's account status could not be sent: its salesperson, else
+        the company's default dispute responsible, else the administrator."""
+        self.ensure_one()
+        for user in (self.user_id, company.payer_dispute_user_id, self.env.ref("base.user_admin", False)):
+            if user and user.active and not user.share:
+                return user
+        return self.env["res.users"]
+
+    def _payer_status_report_no_email(self, company):
+        """Tell the responsible (To-Do activity) and the chatter that the customer has no email
+        address for its scheduled account status."""
+        self.ensure_one()
+        partner = self.sudo()
+        responsible = self._payer_status_responsible(company)
+        note = self.env._(
+            "The scheduled account status of %(company)s was not sent to %(customer)s: it has no email "
+            "address. Add one to the customer or to its invoicing contact.",
+            company=company.name,
+            customer=self.display_name,
+        )
+        partner.message_post(body=note, message_type="notification", subtype_xmlid="mail.mt_note")
+        if responsible:
+            partner.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=responsible.id,
+                summary=self.env._("Add an email address for the account status"),
+                note=note,
+            )
+        else:
+            _logger.warning("Scheduled account status of partner %s: no email address, nobody to tell", self.id)
+
+    def _payer_send_scheduled_status(self, company, today):
+        """Handle the customer's scheduled account status of ``today`` in ``company``, once: send
+        it, skip it (nothing asked) or report a missing email address.
+
+        :return: ``"sent"``, ``"skipped"``, ``"no_email"`` or ``"failed"``
+        """
+        self.ensure_one()
+        partner = self.with_company(company)
+        # Stamped first, in the same transaction: a run again today finds it handled.
+        partner.sudo().payer_status_last_auto = today
+        try:
+            with self.env.cr.savepoint():
+                if not partner._payer_status_asks_something(company):
+                    return "skipped"
+                if not partner._payer_send_status_email(company, company.partner_id, scheduled=True):
+                    partner._payer_status_report_no_email(company)
+                    return "no_email"
+                return "sent"
+        except Exception:
+            _logger.exception("Scheduled account status of partner %s (company %s) failed", self.id, company.id)
+            return "failed"
+
+    @api.model
+    def _payer_status_to_send(self):
+        """(customer, company, today) of every scheduled account status due today and not
+        handled yet today, in every company."""
+        Ledger = self.env["payer.portal.ledger"]
+        todo = []
+        for company in self.env["res.company"].search([("active", "=", True)]):
+            today = Ledger._today(company)
+            # Only customers with open receivable lines in the company: the others owe nothing.
+            open_lines = self.env["account.move.line"]._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                    ("partner_id", "!=", False),
+                ],
+                ["partner_id"],
+            )
+            customers = self.browse([partner.id for (partner,) in open_lines]).commercial_partner_id
+            partners = self.with_company(company).search(
+                [
+                    ("id", "in", customers.ids),
+                    ("payer_status_frequency", "in", ("weekly", "monthly")),
+                    ("company_id", "in", (False, company.id)),
+                ]
+            )
+            for partner in partners:
+                if (
+                    partner.commercial_partner_id == partner
+                    and partner.payer_status_last_auto != today
+                    and partner._payer_status_due(today)
+                ):
+                    todo.append((partner, company, today))
+        return todo
+
+    @api.model
+    def _cron_send_payer_status(self):
+        """Daily: send the scheduled account status emails that are due, committing after each
+        customer (``ir.cron._commit_progress``); a run again the same day sends nothing twice."""
+        Cron = self.env["ir.cron"]
+        todo = self._payer_status_to_send()
+        Cron._commit_progress(remaining=len(todo))
+        for partner, company, today in todo:
+            partner._payer_send_scheduled_status(company, today)
+            if Cron._commit_progress(1) <= 0:
+                return

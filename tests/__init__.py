@@ -25,3 +25,5 @@ from . import test_lean_to_pay
 from . import test_page_format
 from . import test_pay_amounts
 from . import test_pay_undisputed
+from . import test_payer_engagement
+from . import test_payer_status_schedule

@@ -184,3 +184,21 @@ class TestReadonlyRoutes(PayerPortalCommon, HttpCase):
             with self.subTest(document=move.name):
                 [pdf] = document_row.xpath(".//a[contains(@class, 'o_payer_file_pdf')]/@href")
                 self.assertIn(move.name, self.assertReadonly(pdf).text)
+
+    def test_the_pages_that_log_a_visit_stay_read_only_and_log_it(self):
+        # Who looked at what is logged through a cursor of its own when due (once a day per kind):
+        # the page itself is still served once, on the read-only cursor.
+        self.authenticate("payer_paula", "payer_paula")
+        period = f"date_from={TODAY.replace(day=1)}&date_to={TODAY}"
+        urls = {
+            "Statement of account viewed": "/my/payer-portal",
+            f"Invoice {self.invoice.name} downloaded": f"/my/payer-portal/document/{self.invoice.id}/pdf",
+            "Statement downloaded": f"/my/payer-portal/statement?{period}&format=xlsx",
+        }
+        for text, url in urls.items():
+            with self.subTest(url=url):
+                self.assertReadonly(url)
+                self.assertReadonly(url)
+                self.env.invalidate_all()
+                logs = self.customer.message_ids.filtered(lambda m, text=text: text in str(m.body))
+                self.assertEqual(len(logs), 1, "logged once, whatever the number of views")
