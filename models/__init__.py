@@ -23,4 +23,3 @@ from . import payment_transaction
 from . import payment_provider
 from . import mail_activity
 from . import payer_portal_engagement
-from . import res_config_settings
