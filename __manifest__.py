@@ -32,6 +32,10 @@
         "data/payer_payment_cron.xml",
         "views/payer_payment_views.xml",
         "views/payer_payment_templates.xml",
+        "security/payer_promise_security.xml",
+        "data/payer_promise_data.xml",
+        "views/payer_promise_views.xml",
+        "views/payer_promise_templates.xml",
     ],
     "demo": [
         "demo/payer_portal_demo.xml",

@@ -19,3 +19,6 @@ from . import payer_payment_setoff
 from . import payment_transaction
 from . import payment_provider
 from . import mail_activity
+from . import payer_promise
+from . import payer_promise_line
+from . import res_config_settings

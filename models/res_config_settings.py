@@ -1,0 +1,7 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    payer_promise_max_days = fields.Integer(related="company_id.payer_promise_max_days", readonly=False)
