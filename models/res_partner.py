@@ -120,7 +120,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         company = company or self.env.company
         Ledger = self.env["payer.portal.ledger"]
-        sections = Ledger._get_sections(self, company)
+        sections = Ledger._asked(self, company)
         labels = Ledger._figure_labels()
         figures = [(key, labels[key]) for key in ("outstanding", *BUCKETS)]
         return self.env["ir.qweb"]._render(

@@ -22,3 +22,4 @@ from . import test_readonly_routes
 from . import test_large_payment
 from . import test_big_statements
 from . import test_lean_to_pay
+from . import test_payer_promise
