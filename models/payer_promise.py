@@ -144,6 +144,7 @@ class PayerPromise(models.Model):
         ]
         previous = self.env["payer.promise.line"].search([("move_id", "in", move_ids), ("is_open", "=", True)])
         previous.write({"replaced": True})
+        previous.flush_recordset(["replaced", "is_open"])  # before the new lines take the index
         promises = super().create(vals_list)
         for promise in promises:
             if not promise.user_id:
@@ -270,11 +271,12 @@ class PayerPromise(models.Model):
     @api.model
     def _cron_close_promises(self):
         """Daily: close the open promises that are due (kept or broken), in committed batches."""
-        promises = self.search([("state", "=", "open")], order="date, id")
+        # Every company's promises, each closed in its own company (the cron's user may work in one).
+        promises = self.sudo().search([("state", "=", "open")], order="date, id")
         Cron = self.env["ir.cron"]
         Cron._commit_progress(remaining=len(promises))
         for promise in promises:
-            promise._payer_close()
+            promise.with_company(promise.company_id)._payer_close()
             if Cron._commit_progress(1) <= 0:
                 return
 
