@@ -9,9 +9,11 @@ from odoo.http import Request
 from odoo.tests import HttpCase, tagged
 
 from .common import TODAY, PayerPortalCommon
+from .test_phone_a11y import PayerBrowserCommon
 
 
 def _text(markup):
+    """The text as a reader sees it (one plain space between words, non-breaking ones too)."""
     return " ".join(html.fromstring(str(markup)).text_content().split())
 
 
@@ -111,12 +113,13 @@ class TestPayerPromise(PayerPromiseCommon):
         mail = self._broken_mail(promise)
         self.assertEqual(mail.recipient_ids, self.contact)
         self.assertIn("was not received", _text(mail.body_html))
-        self.assertIn("$\xa01,400.00", _text(mail.body_html))
+        self.assertIn("$ 1,400.00", _text(mail.body_html))
         rows = self.Ledger._get_rows(self.customer, self.company, self.usd, today=promise.date + timedelta(days=1))
         self.assertEqual({row["move"]: row["promise"][0] for row in rows}, {self.invoice: "broken", self.second: "broken"})
 
     def test_broken_email_is_in_the_contacts_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["account_payer_portal"], ["fr_FR"], overwrite=True)
         self.contact.lang = "fr_FR"
         promise = self._promise(moves=self.invoice)
         self._close_on(promise.date + timedelta(days=1))
@@ -132,7 +135,7 @@ class TestPayerPromise(PayerPromiseCommon):
         self._close_on(promise.date + timedelta(days=1))
         self.assertEqual(promise.state, "broken")
         mail = self._broken_mail(promise)
-        self.assertIn("$\xa0800.00", _text(mail.body_html), "what is still due")
+        self.assertIn("Still due: $ 800.00", _text(mail.body_html))
 
     def test_payment_dated_after_the_date_does_not_keep_it(self):
         promise = self._promise(moves=self.invoice)
@@ -281,33 +284,22 @@ class TestPayerPromise(PayerPromiseCommon):
         )
         self.assertFalse(html.fromstring(other[0].body_html).xpath("//tr[@data-payer-figure='requested']"))
 
-    def test_statement_emails_and_their_batch_leave_promised_invoices_out(self):
+    def test_statement_email_leaves_promised_invoices_out(self):
         self.customer.email = "ap@brightway.example.com"
         promise = self._promise(moves=self.invoice)
-        template = self.env.ref("account_payer_portal.mail_template_payer_statement")
         with freeze_time(_noon(TODAY)):
-            batch = (
-                self.env["payer.statement.batch"]
+            wizard = (
+                self.env["payer.statement.send"]
                 .with_user(self.manager)
-                .create(
-                    {
-                        "company_id": self.company.id,
-                        "date_from": TODAY - timedelta(days=90),
-                        "date_to": TODAY,
-                        "template_id": template.id,
-                        "partner_ids": self.customer.ids,
-                    }
-                )
+                .with_context(active_model="res.partner", active_ids=self.customer.ids)
+                .create({"date_from": TODAY - timedelta(days=90), "date_to": TODAY})
             )
-            while batch._send_next():  # what the cron does, without its commits
-                pass
-        self.assertEqual(batch.state, "done")
-        message = self.env["mail.message"].search(
-            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id), ("message_type", "=", "user_notification")]
-        )
+            wizard.action_send()
+        domain = [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        message = self.env["mail.message"].search([*domain, ("message_type", "=", "user_notification")])
         text = _text(message.body)
-        self.assertIn(f"{self.invoice.name} ($\xa01,000.00): Promised for {promise.date.strftime('%m/%d/%Y')}", text)
-        self.assertIn("To pay now: $\xa0400.00", text)
+        self.assertIn(f"{self.invoice.name} ($ 1,000.00): Promised for {promise.date.strftime('%m/%d/%Y')}", text)
+        self.assertIn("To pay now: $ 400.00", text)
 
     def test_balance_rows_show_promised_for(self):
         promise = self._promise(moves=self.invoice)
@@ -444,14 +436,20 @@ class TestPayerPromisePortal(PayerPromiseCommon, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPayerPromiseTour(PayerPromiseCommon, HttpCase):
+class TestPayerPromiseTour(PayerBrowserCommon, HttpCase):
+    """On a phone, axe-core in every page: the customer promises two invoices from TO PAY, sees
+    "Promised for", and the account manager finds the promise with its To-Do."""
+
+    browser_size = "390x844"
+    touch_enabled = True
+
     def test_customer_promises_two_invoices_from_to_pay(self):
-        self.env["ir.config_parameter"].sudo().set_param("account_payment.enable_portal_payment", True)
         self.start_tour("/my/payer-portal", "account_payer_portal_promise_customer", login="payer_paula")
-        promise = self.Promise.search([])
-        self.assertEqual(promise.move_ids, self.invoice | self.second)
-        today = self.Ledger._today(self.company)
-        self.assertEqual(promise.date, today + timedelta(days=7), "the form's proposed date")
+        promise = self.env["payer.promise"].search([])
+        self.assertEqual(promise.move_ids, self.invoice_a | self.invoice_b)
+        self.assertEqual(promise.date, self.today + timedelta(days=7), "the form's proposed date")
+        self.assertEqual(promise.note, "Our head office pays on Fridays.")
         [activity] = promise.activity_ids
         self.assertEqual(activity.user_id, self.manager)
-        self.start_tour("/odoo", "account_payer_portal_promise_manager", login="promise_manager")
+        self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
+        self.start_tour("/odoo", "account_payer_portal_promise_manager", login="a11y_manager")

@@ -1,26 +1,73 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
 
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const USD = "section[data-currency='USD']";
+
+/** axe-core (injected by tests/test_phone_a11y.py's PayerBrowserCommon): no WCAG 2.1 A/AA violation. */
+function axeCheck(page, trigger) {
+    return {
+        content: `${page}: axe-core finds no WCAG 2.1 A/AA violation`,
+        trigger,
+        async run() {
+            if (!window.axe) {
+                throw new Error("axe-core is not loaded in the page (run the tests with `make test`)");
+            }
+            await new Promise((resolve) => setTimeout(resolve, 400)); // Bootstrap's fades end
+            const result = await window.axe.run(document, {
+                runOnly: { type: "tag", values: AXE_TAGS },
+                resultTypes: ["violations"],
+            });
+            if (result.violations.length) {
+                const lines = result.violations.map(
+                    (v) => `${v.id} (${v.impact}): ${v.help} ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`
+                );
+                throw new Error(`${page}: ${result.violations.length} axe-core violation(s)\n${lines.join("\n")}`);
+            }
+        },
+    };
+}
+
+/** Nothing on the page is wider than the screen (a phone never scrolls sideways). */
+function fitsCheck(page, trigger) {
+    return {
+        content: `${page}: nothing wider than the screen`,
+        trigger,
+        run() {
+            const width = document.documentElement.clientWidth;
+            if (document.documentElement.scrollWidth > width) {
+                throw new Error(`${page} scrolls sideways at ${width} px`);
+            }
+        },
+    };
+}
+
 registry.category("web_tour.tours").add("account_payer_portal_promise_customer", {
     url: "/my/payer-portal",
     steps: () => [
         {
             content: "Open the TO PAY tab",
-            trigger: "section[data-currency='USD'] a.o_payer_tab_to_pay",
+            trigger: `${USD} a.o_payer_tab_to_pay`,
             run: "click",
         },
         {
             content: "Promise to pay is off until an invoice is selected",
-            trigger: "section[data-currency='USD'] button.o_payer_promise_selected:disabled",
+            trigger: `${USD} button.o_payer_promise_selected:disabled`,
         },
         {
-            content: "Select every invoice",
-            trigger: "section[data-currency='USD'] input.o_payer_pay_select_all",
+            content: "Select the invoice of 300.00",
+            trigger: `${USD} input.o_payer_pay_check[name='invoice_ids'][data-balance='300.00']`,
             run: "click",
         },
         {
+            content: "Select the invoice of 200.00",
+            trigger: `${USD} input.o_payer_pay_check[name='invoice_ids'][data-balance='200.00']`,
+            run: "click",
+        },
+        fitsCheck("TO PAY with Promise to pay", `${USD} button.o_payer_promise_selected:enabled`),
+        {
             content: "Promise to pay the selected invoices",
-            trigger: "section[data-currency='USD'] button.o_payer_promise_selected:enabled",
+            trigger: `${USD} button.o_payer_promise_selected:enabled`,
             run: "click",
             expectUnloadPage: true,
         },
@@ -28,6 +75,8 @@ registry.category("web_tour.tours").add("account_payer_portal_promise_customer",
             content: "The form lists the two invoices",
             trigger: ".o_payer_promise_form:has(tr.o_payer_promise_invoice + tr.o_payer_promise_invoice)",
         },
+        axeCheck("Promise to pay", ".o_payer_promise_form"),
+        fitsCheck("Promise to pay", ".o_payer_promise_form"),
         {
             content: "Write a note (the date proposed is kept)",
             trigger: "textarea[name='note']",
@@ -44,13 +93,15 @@ registry.category("web_tour.tours").add("account_payer_portal_promise_customer",
             trigger: ".o_payer_promise_recorded",
         },
         {
-            content: "The second invoice shows Promised for on the Balance tab",
-            trigger: ".o_payer_balance_table tr.o_payer_row_invoice:nth-child(2) .o_payer_promised:contains('Promised for')",
+            content: "The invoice of 300.00 shows Promised for on the Balance tab",
+            trigger: `${USD} tr.o_payer_row_invoice[data-balance='300.00'] .o_payer_promised:contains('Promised for')`,
         },
         {
-            content: "The first invoice too",
-            trigger: ".o_payer_balance_table tr.o_payer_row_invoice:nth-child(1) .o_payer_promised:contains('Promised for')",
+            content: "The invoice of 200.00 too",
+            trigger: `${USD} tr.o_payer_row_invoice[data-balance='200.00'] .o_payer_promised:contains('Promised for')`,
         },
+        axeCheck("Statement of account with promised invoices", ".o_payer_promise_recorded"),
+        fitsCheck("Statement of account with promised invoices", ".o_payer_promise_recorded"),
     ],
 });
 
@@ -69,16 +120,12 @@ registry.category("web_tour.tours").add("account_payer_portal_promise_manager", 
             run: "click",
         },
         {
-            content: "The customer's promise has its follow-up activity",
-            trigger: ".o_data_row:contains('Brightway Retail Ltd') .o_ActivityButton, .o_data_row:contains('Brightway Retail Ltd') .o-mail-ActivityButton",
-        },
-        {
-            content: "Open it",
+            content: "Open the customer's open promise",
             trigger: ".o_data_row:contains('Brightway Retail Ltd') td[name='name']",
             run: "click",
         },
         {
-            content: "The To-Do is planned in its chatter",
+            content: "Its follow-up To-Do is planned for the account manager",
             trigger: ".o-mail-Activity:contains('Follow up the promise to pay')",
         },
     ],
