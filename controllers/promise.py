@@ -31,7 +31,13 @@ class PayerPromisePortal(PayerPortal):
         Ledger = request.env["payer.portal.ledger"]
         moves = request.env["account.move"].sudo()
         for value in ids:
-            move = Ledger._check_document(partner, value, self._payer_portal_companies(), move_types=("out_invoice", "out_receipt")) if str(value).isdigit() else moves
+            move = (
+                Ledger._check_document(
+                    partner, value, self._payer_portal_companies(), move_types=("out_invoice", "out_receipt")
+                )
+                if str(value).isdigit()
+                else moves
+            )
             if not move:
                 return moves, request.env._("Only your own open invoices can be promised.")
             moves |= move

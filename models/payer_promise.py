@@ -80,7 +80,9 @@ class PayerPromise(models.Model):
     @api.depends("line_ids.amount_promised", "line_ids.replaced")
     def _compute_amount_promised(self):
         for promise in self:
-            promise.amount_promised = sum(promise.line_ids.filtered(lambda line: not line.replaced).mapped("amount_promised"))
+            promise.amount_promised = sum(
+                promise.line_ids.filtered(lambda line: not line.replaced).mapped("amount_promised")
+            )
 
     def _compute_amount_residual(self):
         for promise in self:
@@ -117,9 +119,7 @@ class PayerPromise(models.Model):
     def _check_note(self):
         for promise in self:
             if len(promise.note or "") > NOTE_MAX_LENGTH:
-                raise ValidationError(
-                    self.env._("The note is limited to %(limit)s characters.", limit=NOTE_MAX_LENGTH)
-                )
+                raise ValidationError(self.env._("The note is limited to %(limit)s characters.", limit=NOTE_MAX_LENGTH))
 
     @api.constrains("line_ids")
     def _check_lines(self):
@@ -149,14 +149,14 @@ class PayerPromise(models.Model):
         for promise in promises:
             if not promise.user_id:
                 promise.user_id = promise.line_ids.move_id[:1]._payer_responsible_user()
-            promise._payer_log_created(previous.filtered(lambda line: line.move_id in promise.line_ids.move_id))
+            promise._payer_log_created(previous.filtered_domain([("move_id", "in", promise.line_ids.move_id.ids)]))
         previous.promise_id._payer_replace_if_empty()
         return promises
 
     # ------------------------------------------------------------------ logs and notifications
 
     def _payer_summary(self):
-        """"INV/1, INV/2 (1,000.00 $) for 08/12/2026": what was promised, in the reader's language."""
+        """ "INV/1, INV/2 (1,000.00 $) for 08/12/2026": what was promised, in the reader's language."""
         self.ensure_one()
         return self.env._(
             "%(invoices)s (%(amount)s) for %(date)s",
@@ -173,7 +173,12 @@ class PayerPromise(models.Model):
         """Log the promise on its invoices and customer, and ask the responsible to follow it up."""
         self.ensure_one()
         who = self.contact_id.display_name or self.partner_id.display_name
-        body = self.env._("Promise to pay %(promise)s by %(who)s: %(summary)s.", promise=self.name, who=who, summary=self._payer_summary())
+        body = self.env._(
+            "Promise to pay %(promise)s by %(who)s: %(summary)s.",
+            promise=self.name,
+            who=who,
+            summary=self._payer_summary(),
+        )
         if self.note:
             body = plaintext2html(body + "\n" + self.note)
         for target in (*self.line_ids.move_id, self.partner_id):
@@ -195,14 +200,18 @@ class PayerPromise(models.Model):
                 "mail.mail_activity_data_todo",
                 user_id=self.user_id.id,
                 date_deadline=self.date,
-                summary=self.env._("Follow up the promise to pay of %(customer)s", customer=self.partner_id.display_name),
+                summary=self.env._(
+                    "Follow up the promise to pay of %(customer)s", customer=self.partner_id.display_name
+                ),
                 note=plaintext2html(self._payer_summary() + ("\n" + self.note if self.note else "")),
             )
 
     def _payer_replace_if_empty(self):
         """Promises whose every invoice was promised again are replaced."""
         for promise in self.filtered(lambda p: p.state == "open" and all(p.line_ids.mapped("replaced"))):
-            promise.write({"state": "replaced", "date_closed": self.env["payer.portal.ledger"]._today(promise.company_id)})
+            promise.write(
+                {"state": "replaced", "date_closed": self.env["payer.portal.ledger"]._today(promise.company_id)}
+            )
             promise.activity_unlink(["mail.mail_activity_data_todo"])
 
     def _payer_customer_recipient(self):
@@ -293,7 +302,12 @@ class PayerPromise(models.Model):
         except ValueError:
             day = None
         if not day:
-            raise UserError(self.env._("Enter the date you will pay, e.g. %(example)s.", example=format_date(self.env, self._max_date(company))))
+            raise UserError(
+                self.env._(
+                    "Enter the date you will pay, e.g. %(example)s.",
+                    example=format_date(self.env, self._max_date(company)),
+                )
+            )
         note = (note or "").strip()
         if len(note) > NOTE_MAX_LENGTH:
             raise UserError(self.env._("The note is limited to %(limit)s characters.", limit=NOTE_MAX_LENGTH))

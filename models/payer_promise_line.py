@@ -52,5 +52,8 @@ class PayerPromiseLine(models.Model):
                 raise ValidationError(refusal)
             if line.move_id.currency_id != promise.currency_id:
                 raise ValidationError(
-                    self.env._("The invoices of one promise are in one currency (%(currency)s).", currency=promise.currency_id.name)
+                    self.env._(
+                        "The invoices of one promise are in one currency (%(currency)s).",
+                        currency=promise.currency_id.name,
+                    )
                 )

@@ -115,7 +115,9 @@ class TestPayerPromise(PayerPromiseCommon):
         self.assertIn("was not received", _text(mail.body_html))
         self.assertIn("$ 1,400.00", _text(mail.body_html))
         rows = self.Ledger._get_rows(self.customer, self.company, self.usd, today=promise.date + timedelta(days=1))
-        self.assertEqual({row["move"]: row["promise"][0] for row in rows}, {self.invoice: "broken", self.second: "broken"})
+        self.assertEqual(
+            {row["move"]: row["promise"][0] for row in rows}, {self.invoice: "broken", self.second: "broken"}
+        )
 
     def test_broken_email_is_in_the_contacts_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
@@ -279,8 +281,10 @@ class TestPayerPromise(PayerPromiseCommon):
         mails = self.env["mail.mail"].sudo().search([("model", "=", "res.partner"), ("res_id", "=", self.customer.id)])
         body = html.fromstring(mails[0].body_html)
         self.assertEqual(body.xpath("//tr[@data-payer-figure='requested']/@data-value"), ["400.00"])
-        other = self.env["mail.mail"].sudo().search(
-            [("model", "=", "res.partner"), ("res_id", "=", self.other_customer.id)]
+        other = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "res.partner"), ("res_id", "=", self.other_customer.id)])
         )
         self.assertFalse(html.fromstring(other[0].body_html).xpath("//tr[@data-payer-figure='requested']"))
 
@@ -331,7 +335,9 @@ class TestPayerPromisePortal(PayerPromiseCommon, HttpCase):
 
     def _post_promise(self, invoices=None, day=None, note="", csrf=True, step="confirm"):
         data = {
-            "invoice_ids": [str(move.id) for move in (invoices if invoices is not None else self.invoice | self.second)],
+            "invoice_ids": [
+                str(move.id) for move in (invoices if invoices is not None else self.invoice | self.second)
+            ],
             "date": day if isinstance(day, str) else str(day or TODAY + timedelta(days=7)),
             "note": note,
             "step": step,
