@@ -299,8 +299,9 @@ class TestPayerPromise(PayerPromiseCommon):
                 .create({"date_from": TODAY - timedelta(days=90), "date_to": TODAY})
             )
             wizard.action_send()
-        domain = [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
-        message = self.env["mail.message"].search([*domain, ("message_type", "=", "user_notification")])
+        message = self.env["mail.message"].search(
+            [("partner_ids", "in", self.customer.ids), ("message_type", "=", "user_notification")]
+        )
         text = _text(message.body)
         self.assertIn(f"{self.invoice.name} ($ 1,000.00): Promised for {promise.date.strftime('%m/%d/%Y')}", text)
         self.assertIn("To pay now: $ 400.00", text)
@@ -458,4 +459,5 @@ class TestPayerPromiseTour(PayerBrowserCommon, HttpCase):
         [activity] = promise.activity_ids
         self.assertEqual(activity.user_id, self.manager)
         self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
-        self.start_tour("/odoo", "account_payer_portal_promise_manager", login="a11y_manager")
+        url = f"/odoo/action-account_payer_portal.action_payer_promise/{promise.id}"
+        self.start_tour(url, "account_payer_portal_promise_manager", login="a11y_manager")
