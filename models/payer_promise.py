@@ -271,7 +271,9 @@ class PayerPromise(models.Model):
             )
         template = self.env.ref("account_payer_portal.mail_template_payer_promise_broken", raise_if_not_found=False)
         if template:
-            self.with_context(payer_promise_missing=missing).message_post_with_source(
+            # The composer takes the template's body in its own language: the recipient's.
+            lang = self._payer_customer_recipient().lang or self.partner_id.lang
+            self.with_context(payer_promise_missing=missing, lang=lang).message_post_with_source(
                 template,
                 subtype_xmlid="mail.mt_comment",
                 email_layout_xmlid="mail.mail_notification_light",
