@@ -271,10 +271,15 @@ class PayerPromise(models.Model):
             )
         template = self.env.ref("account_payer_portal.mail_template_payer_promise_broken", raise_if_not_found=False)
         if template:
-            # The composer takes the template's body in its own language: the recipient's.
-            lang = self._payer_customer_recipient().lang or self.partner_id.lang
-            self.with_context(payer_promise_missing=missing, lang=lang).message_post_with_source(
-                template,
+            # Rendered by the template in its language (the recipient's), then posted to them.
+            values = template.with_context(payer_promise_missing=missing)._generate_template(
+                self.ids, ["subject", "body_html"]
+            )[self.id]
+            self.message_post(
+                subject=values["subject"],
+                body=values["body_html"],
+                partner_ids=self._payer_customer_recipient().ids,
+                message_type="comment",
                 subtype_xmlid="mail.mt_comment",
                 email_layout_xmlid="mail.mail_notification_light",
             )

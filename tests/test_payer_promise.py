@@ -85,6 +85,20 @@ class TestPayerPromise(PayerPromiseCommon):
             self.env["account.move"].search([("payer_promise_id", "!=", False)]), self.invoice | self.second
         )
 
+    def test_backend_banner_filter_smart_button_and_setting(self):
+        promise = self._promise(moves=self.invoice)
+        Move = self.env["account.move"].with_user(self.manager)
+        views = Move.get_views([(False, "form"), (False, "search")])["views"]
+        self.assertIn("o_payer_promise_banner", views["form"]["arch"])
+        self.assertIn('name="payer_promised"', views["search"]["arch"])
+        self.assertEqual(Move.search([("payer_promise_id", "!=", False)]), self.invoice)
+        action = self.customer.with_user(self.manager).action_view_payer_promises()
+        self.assertEqual(self.env["payer.promise"].with_user(self.manager).search(action["domain"]), promise)
+        self.assertEqual(self.invoice.with_user(self.manager).action_view_payer_promise()["res_id"], promise.id)
+        settings = self.env["res.config.settings"].with_company(self.company).create({"payer_promise_max_days": 10})
+        settings.execute()
+        self.assertEqual(self.company.payer_promise_max_days, 10)
+
     def test_kept_when_paid_by_the_date(self):
         promise = self._promise()
         self._pay(self.invoice | self.second, 1400.0, days_ago=0)

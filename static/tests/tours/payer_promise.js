@@ -63,6 +63,7 @@ registry.category("web_tour.tours").add("account_payer_portal_promise_customer",
             trigger: `${USD} input.o_payer_pay_check[name='invoice_ids'][data-balance='200.00']`,
             run: "click",
         },
+        axeCheck("TO PAY with Promise to pay", `${USD} button.o_payer_promise_selected:enabled`),
         fitsCheck("TO PAY with Promise to pay", `${USD} button.o_payer_promise_selected:enabled`),
         {
             content: "Promise to pay the selected invoices",
