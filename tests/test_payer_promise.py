@@ -1,12 +1,15 @@
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
+import polib
 from freezegun import freeze_time
 from lxml import html
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.http import Request
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tools.translate import PoFileReader
 
 from .common import TODAY, PayerPortalCommon
 from .test_phone_a11y import PayerBrowserCommon
@@ -332,6 +335,22 @@ class TestPayerPromise(PayerPromiseCommon):
         self._close_on(TODAY + timedelta(days=3))
         mails = self._broken_mail(promises[0]) | self._broken_mail(promises[1])
         self.assertEqual(len(mails), 1, "a second run emails nobody again")
+
+
+@tagged("post_install", "-at_install")
+class TestPayerPoFiles(TransactionCase):
+    """Odoo reads every entry of the translations (its reader stops at an entry without its module,
+    and every translation after it, the promise's email included, was lost)."""
+
+    def test_odoo_reads_every_entry_of_the_po_files(self):
+        for iso in ("fr", "es", "de"):
+            path = Path(__file__).resolve().parent.parent / "i18n" / f"{iso}.po"
+            entries = [entry for entry in polib.pofile(str(path)) if entry.msgid]
+            with path.open("rb") as po_file:
+                rows = list(PoFileReader(po_file))
+            self.assertEqual(
+                {row["src"] for row in rows}, {entry.msgid for entry in entries}, f"{iso}.po as Odoo reads it"
+            )
 
 
 @tagged("post_install", "-at_install")
