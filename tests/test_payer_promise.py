@@ -139,6 +139,7 @@ class TestPayerPromise(PayerPromiseCommon):
     def test_broken_email_is_in_the_contacts_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(["account_payer_portal"], ["fr_FR"], overwrite=True)
+        self.env.invalidate_all()  # the terms are written in SQL
         self.contact.lang = "fr_FR"
         promise = self._promise(moves=self.invoice)
         self._close_on(promise.date + timedelta(days=1))
