@@ -34,6 +34,10 @@
         "views/payer_payment_templates.xml",
         "data/payer_status_data.xml",
         "views/res_config_settings_views.xml",
+        "security/payer_promise_security.xml",
+        "data/payer_promise_data.xml",
+        "views/payer_promise_views.xml",
+        "views/payer_promise_templates.xml",
     ],
     "demo": [
         "demo/payer_portal_demo.xml",

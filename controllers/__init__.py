@@ -3,3 +3,4 @@ from . import statement
 from . import dispute
 from . import payment
 from . import attachment
+from . import promise

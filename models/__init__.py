@@ -23,3 +23,5 @@ from . import payment_transaction
 from . import payment_provider
 from . import mail_activity
 from . import payer_portal_engagement
+from . import payer_promise
+from . import payer_promise_line

@@ -36,12 +36,31 @@ class AccountMove(models.Model):
         "paid again until that payment ends.",
     )
 
+    payer_promise_line_ids = fields.One2many("payer.promise.line", "move_id", string="Promises to pay")
+    payer_promise_id = fields.Many2one(
+        "payer.promise",
+        string="Open promise to pay",
+        compute="_compute_payer_promise_id",
+        store=True,
+        index="btree_not_null",
+        help="The customer promised to pay this invoice on a date: until then it is left out of what "
+        "the account status emails ask for.",
+    )
+    payer_promise_date = fields.Date(related="payer_promise_id.date", string="Promised for")
+
     def _auto_init(self):
-        # No invoice is disputed at install: create the column empty rather than computing the
-        # flag for every journal entry of the database.
+        # No invoice is disputed nor promised at install: create the columns empty rather than
+        # computing them for every journal entry of the database.
         if not column_exists(self.env.cr, "account_move", "payer_dispute_open"):
             create_column(self.env.cr, "account_move", "payer_dispute_open", "boolean")
+        if not column_exists(self.env.cr, "account_move", "payer_promise_id"):
+            create_column(self.env.cr, "account_move", "payer_promise_id", "int4")
         return super()._auto_init()
+
+    @api.depends("payer_promise_line_ids.is_open")
+    def _compute_payer_promise_id(self):
+        for move in self:
+            move.payer_promise_id = move.payer_promise_line_ids.filtered("is_open")[:1].promise_id
 
     @api.depends("payer_dispute_ids")
     def _compute_payer_dispute_count(self):
@@ -212,6 +231,10 @@ class AccountMove(models.Model):
                 payer_question=True,
             )
         return message
+
+    def action_view_payer_promise(self):
+        self.ensure_one()
+        return self.payer_promise_id._get_records_action(name=self.env._("Promise to pay"))
 
     def action_view_payer_disputes(self):
         self.ensure_one()

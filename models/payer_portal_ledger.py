@@ -824,6 +824,7 @@ class PayerPortalLedger(models.AbstractModel):
         )
         question_open = moves.filtered("payer_question_open")  # one query for the rows
         disputes = self._open_disputes(moves.browse([doc["move_id"] for doc in docs if doc["disputed"]]))
+        promises = self._promise_marks(moves)
         rows = []
         for doc, move in zip(docs, moves, strict=True):
             balance = doc["balance"]
@@ -859,6 +860,7 @@ class PayerPortalLedger(models.AbstractModel):
                     else self._refusal_text(doc, doc["pay_kind"] or "invoice", settled_later),
                     "to_pay": doc["payable"] or (balance > 0 and doc["move_type"] in PAYABLE_INVOICE_TYPES),
                     "dispute": disputes.get(move.id),
+                    "promise": promises.get(move.id),
                 }
             )
         self._add_files(rows)
@@ -912,10 +914,86 @@ class PayerPortalLedger(models.AbstractModel):
         return moves.sudo().filtered_domain([("payer_dispute_open", "=", True)])
 
     @api.model
+    def _promised_moves(self, moves):
+        """Moves with an open promise to pay (see ``payer.promise``)."""
+        if not moves:
+            return moves
+        return moves.sudo().filtered_domain([("payer_promise_id", "!=", False)])
+
+    @api.model
     def _unasked_moves(self, moves):
-        """The moves among ``moves`` that the account status email does not ask the customer to
-        pay (it still shows them): those with an open dispute."""
-        return self._disputed_moves(moves)
+        """Moves the account status email does not ask for: disputed (an open dispute) and
+        promised (an open promise to pay). The emails still show them, marked."""
+        return self._disputed_moves(moves) | self._promised_moves(moves)
+
+    @api.model
+    def _promise_marks(self, moves):
+        """What the portal says of each of ``moves``' promises to pay, by move id (one query):
+        ``("promised", date)`` for an open promise, ``("broken", date)`` when its last promise
+        was broken."""
+        if not moves:
+            return {}
+        lines = (
+            self.env["payer.promise.line"]
+            .sudo()
+            .search([("move_id", "in", moves.ids), ("replaced", "=", False)], order="promise_id desc")
+        )
+        marks = {}
+        for line in lines:
+            if line.move_id.id not in marks and line.promise_id.state in ("open", "broken"):
+                state = "promised" if line.promise_id.state == "open" else "broken"
+                marks[line.move_id.id] = (state, line.promise_id.date)
+            marks.setdefault(line.move_id.id, None)
+        return {move_id: mark for move_id, mark in marks.items() if mark}
+
+    @api.model
+    def _asked(self, partner, company):
+        """What the account status email of ``company`` asks ``partner`` for, per section
+        (:meth:`_get_sections`, today): ``requested``, what is outstanding less the invoices it
+        does not ask for (:meth:`_unasked_moves`), and ``unasked``, those invoices (dicts
+        ``move, balance, promised`` (the promised date or ``None``), ``disputed``)."""
+        sections = self._get_sections(partner, company)
+        candidates = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+                    ("company_id", "=", company.id),
+                    ("state", "=", "posted"),
+                    "|",
+                    ("payer_dispute_open", "=", True),
+                    ("payer_promise_id", "!=", False),
+                ]
+            )
+        )
+        unasked = self._unasked_moves(candidates)
+        disputed = self._disputed_moves(unasked)
+        for section in sections:
+            docs = []
+            if unasked:
+                docs = self._section_documents(
+                    partner,
+                    section["company"],
+                    section["currency"],
+                    company,
+                    section["today"],
+                    move_ids=unasked.ids,
+                )
+            section["unasked"] = [
+                {
+                    "move": unasked.browse(doc["move_id"]),
+                    "balance": doc["balance"],
+                    "disputed": doc["move_id"] in disputed.ids,
+                    "promised": unasked.browse(doc["move_id"]).payer_promise_date,
+                }
+                for doc in docs
+                if doc["balance"] > 0
+            ]
+            section["requested"] = section["currency"].round(
+                section["outstanding"] - sum(doc["balance"] for doc in section["unasked"])
+            )
+        return sections
 
     @api.model
     def _open_disputes(self, moves):

@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .payer_promise import DEFAULT_MAX_DAYS
 
 
 class ResCompany(models.Model):
@@ -17,3 +20,13 @@ class ResCompany(models.Model):
         help="The payer portal refuses a selection whose amount to pay by card (after credits are set "
         "off) is below this, converted to the selection's currency. Empty: no minimum.",
     )
+    payer_promise_max_days = fields.Integer(
+        string="Promise to pay: days ahead at most",
+        default=DEFAULT_MAX_DAYS,
+        help="How far ahead customers may promise to pay from the payer portal, in days from today.",
+    )
+
+    @api.constrains("payer_promise_max_days")
+    def _check_payer_promise_max_days(self):
+        if any(company.payer_promise_max_days < 0 for company in self):
+            raise ValidationError(self.env._("The days ahead of a promise to pay cannot be negative."))

@@ -48,3 +48,5 @@ class ResConfigSettings(models.TransientModel):
                 self.env["ir.default"].set(
                     "res.partner", name, setting[name] or False, company_id=setting.company_id.id
                 )
+
+    payer_promise_max_days = fields.Integer(related="company_id.payer_promise_max_days", readonly=False)

@@ -82,6 +82,23 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         return action
 
+    payer_promise_count = fields.Integer(compute="_compute_payer_promise_count", string="Promises")
+
+    def _compute_payer_promise_count(self):
+        groups = self.env["payer.promise"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.payer_promise_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_view_payer_promises(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_payer_portal.action_payer_promise")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {}
+        return action
+
     # ------------------------------------------------------------------ payer portal access
 
     @api.model
@@ -162,7 +179,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         company = company or self.env.company
         Ledger = self.env["payer.portal.ledger"]
-        sections = Ledger._get_sections(self, company)
+        sections = Ledger._asked(self, company)
         labels = Ledger._figure_labels()
         figures = [(key, labels[key]) for key in ("outstanding", *BUCKETS)]
         return self.env["ir.qweb"]._render(

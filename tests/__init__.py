@@ -27,3 +27,4 @@ from . import test_pay_amounts
 from . import test_pay_undisputed
 from . import test_payer_engagement
 from . import test_payer_status_schedule
+from . import test_payer_promise

@@ -392,7 +392,12 @@ class TestPayerDisputePortal(PayerDisputeCommon, HttpCase):
         [menu] = page.xpath("//ul[hasclass('o_payer_row_menu_items')]")
         self.assertEqual(
             menu.xpath(".//a/@href"),
-            ["/my/payer-portal/invoice/0/question", "/my/payer-portal/disputes", "/my/payer-portal/invoice/0/dispute"],
+            [
+                "/my/payer-portal/invoice/0/question",
+                "/my/payer-portal/disputes",
+                "/my/payer-portal/invoice/0/dispute",
+                "/my/payer-portal/invoice/0/promise",
+            ],
         )
         response = self.url_open(self.invoice.get_portal_url())
         self.assertEqual(response.status_code, 200)

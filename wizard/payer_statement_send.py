@@ -137,6 +137,12 @@ class PayerStatementSend(models.TransientModel):
             payer_statement_date_from=self.date_from,
             payer_statement_date_to=self.date_to,
             payer_statement_company=self.company_id,
+            # what the email asks for: the invoices promised or disputed are left out, marked
+            payer_statement_asked=[
+                section
+                for section in self.env["payer.portal.ledger"]._asked(partner, self.company_id)
+                if section["unasked"]
+            ],
         )
         values = template._generate_template(partner.ids, ["subject", "body_html"])[partner.id]
         attachment = (

@@ -2,9 +2,10 @@ import { Interaction } from "@web/public/interaction";
 import { registry } from "@web/core/registry";
 
 /**
- * The menu of the Balance rows ("Ask a question", "Raise a dispute" or "See the dispute") is
- * rendered once per page: when a row's button is pressed, the menu is moved next to that button and
- * its links made the row's invoice's; Bootstrap then opens it as that button's dropdown.
+ * The menu of the Balance rows ("Ask a question", "Raise a dispute" or "See the dispute", and
+ * "Promise to pay" when not disputed) is rendered once per page: when a row's button is pressed, the
+ * menu is moved next to that button and its links made the row's invoice's; Bootstrap then opens it
+ * as that button's dropdown.
  *
  * Bootstrap handles dropdown clicks and keys on the document in the capture phase: the menu is put
  * in place before, from the window's capture phase. The buttons become dropdown toggles
@@ -53,7 +54,9 @@ export class PayerRowMenu extends Interaction {
         const dispute = toggle.dataset.dispute;
         this.menu.querySelector(".o_payer_see_dispute").setAttribute("href", dispute || this.disputesHref);
         this.menu.querySelector(".o_payer_row_menu_disputed").classList.toggle("d-none", !dispute);
-        this.menu.querySelector(".o_payer_row_menu_undisputed").classList.toggle("d-none", !!dispute);
+        for (const item of this.menu.querySelectorAll(".o_payer_row_menu_undisputed")) {
+            item.classList.toggle("d-none", !!dispute);
+        }
         this.owner = toggle;
         const dropdown = Dropdown.getInstance(toggle);
         if (dropdown && dropdown._menu !== this.menu) {

@@ -171,6 +171,10 @@ export class PayerToPay extends Interaction {
         if (paySelected) {
             paySelected.disabled = invoices <= 0;
         }
+        const promiseSelected = this.el.querySelector(".o_payer_promise_selected");
+        if (promiseSelected) {
+            promiseSelected.disabled = invoices <= 0;
+        }
     }
 }
 
