@@ -356,8 +356,11 @@ class PayUndisputedBrowserCommon(PayerBrowserCommon):
             login="payer_paula",
         )
         dispute = self.invoice.payer_dispute_ids
-        self.assertEqual((dispute.amount, dispute.is_open), (250.0, True))
-        self.assertEqual(self.invoice.amount_residual, 1000.0, "nothing paid yet")
+        self.assertEqual((dispute.amount, dispute.is_open), (250.0, True), "the dispute stays open")
+        self.assertEqual(self.invoice.amount_residual, 250.0, "the undisputed part is paid, the disputed part open")
+        Ledger = self.env["payer.portal.ledger"]
+        rows = {row["move"]: row for row in Ledger._get_rows(self.customer, self.company, self.usd, today=self.today)}
+        self.assertEqual((rows[self.invoice]["status"], rows[self.invoice]["payable"]), ("disputed", False))
 
 
 @tagged("post_install", "-at_install")

@@ -2,8 +2,8 @@ import { registry } from "@web/core/registry";
 
 /**
  * Dispute part of an invoice of 1,000 (the test opens its dispute form), follow "Pay the undisputed
- * ... now" and find the invoice in TO PAY payable for its undisputed part (750), with PAY ALL saying
- * so. At the test's screen size (a 390 px phone with touch, or a desktop), each page without
+ * ... now", find the invoice in TO PAY selected for its undisputed part (750), PAY ALL saying so, and
+ * pay it with the demo provider: the confirmation leaves the disputed 250 open. At the test's screen size (a 390 px phone with touch, or a desktop), each page without
  * sideways scrolling and with no axe-core WCAG 2.1 A/AA violation (axe is injected by
  * tests/test_phone_a11y.py's PayerBrowserCommon).
  */
@@ -101,5 +101,45 @@ registry.category("web_tour.tours").add("account_payer_portal_pay_undisputed", {
             run: () => {},
         },
         ...pageChecks("TO PAY"),
+        {
+            content: "The link selected the invoice for its undisputed part",
+            trigger: "tr.o_payer_pay_row_invoice .o_payer_pay_check:checked[data-balance='750.00']",
+            run: () => {},
+        },
+        {
+            content: "PAY SELECTED",
+            trigger: "button.o_payer_pay_selected:enabled",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The summary pays the undisputed part and leaves the disputed part open",
+            trigger: "tr.o_payer_payment_line_invoice[data-chosen='750.00'][data-left='250.00']",
+            run: () => {},
+        },
+        {
+            content: "Enter the receipt address",
+            trigger: "form.o_payer_pay_email_form input[name='email']",
+            run: "edit paula.ap@brightway.example.com",
+        },
+        {
+            content: "Continue",
+            trigger: "form.o_payer_pay_email_form button.o_payer_pay_continue",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Pay with the demo provider",
+            trigger: "button[name='o_payment_submit_button']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The confirmation: the undisputed part paid, the disputed part left open",
+            trigger:
+                ".o_payer_payment_done[data-status='done'] tr.o_payer_payment_line_invoice[data-chosen='750.00'][data-left='250.00']",
+            run: () => {},
+        },
+        ...pageChecks("Confirmation"),
     ],
 });
