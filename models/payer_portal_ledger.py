@@ -575,11 +575,10 @@ class PayerPortalLedger(models.AbstractModel):
 
     @api.model
     def _disputed_amounts(self, moves):
-        """By move id: (amount of its open dispute, its currency), one query."""
-        if not moves:
-            return {}
-        disputes = self.env["payer.dispute"].sudo().search([("move_id", "in", moves.ids), ("is_open", "=", True)])
-        return {dispute.move_id.id: (dispute.amount, dispute.currency_id) for dispute in disputes}
+        """By move id: (amount of its open dispute, its currency), one query (:meth:`_open_disputes`)."""
+        return {
+            move_id: (dispute.amount, dispute.currency_id) for move_id, dispute in self._open_disputes(moves).items()
+        }
 
     @api.model
     def _refusal_text(self, doc, kind, settled=None):
@@ -851,8 +850,8 @@ class PayerPortalLedger(models.AbstractModel):
                     "undisputed_label": doc["undisputed"]
                     and self.env._(
                         "Undisputed part: %(undisputed)s of %(balance)s",
-                        undisputed=format_amount(self.env, doc["payable_amount"], currency),
-                        balance=format_amount(self.env, balance, currency),
+                        undisputed=self._format_amount(doc["payable_amount"], currency),
+                        balance=self._format_amount(balance, currency),
                     ),
                     "pay_kind": doc["pay_kind"],
                     "reason": None
@@ -1105,8 +1104,8 @@ class PayerPortalLedger(models.AbstractModel):
     @api.model
     def _format_amount(self, amount, currency):
         """An amount as the customer reads it in a message (Odoo's monetary format, in the
-        language of the request)."""
-        return formatLang(self.env, currency.round(amount), currency_obj=currency)
+        language of the request): Odoo's ``format_amount``."""
+        return format_amount(self.env, amount, currency)
 
     @api.model
     def _lang_separators(self, lang=None):

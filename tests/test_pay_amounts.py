@@ -54,6 +54,10 @@ class TestPayAmounts(PayerPaymentCommon):
             (200.0, 0.0, 249.5, 0.0),
         )
         self.assertEqual(first.payment_state, "partial")
+        # The account manager reads the partial payment in Odoo's payment widget of the invoice.
+        widget = third.invoice_payments_widget
+        self.assertEqual([entry["amount"] for entry in widget["content"]], [250.5])
+        self.assertEqual(widget["content"][0]["account_payment_id"], tx.payment_id.id)
         payment_line = tx.payment_id.move_id.line_ids.filtered(
             lambda line: line.account_id.account_type == "asset_receivable"
         )
